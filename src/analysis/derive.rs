@@ -1,0 +1,95 @@
+//! The derive step: from a case's normalised `exchanges`, build the template
+//! table, label every template with the classifier, and compute the
+//! aggregates every view reads. SQL does the heavy lifting; Rust classifies
+//! the (far fewer) distinct templates in parallel.
+
+use duckdb::params;
+use rayon::prelude::*;
+
+use super::sql;
+use super::taxonomy::Taxonomy;
+use super::templates;
+use crate::store::error::{Context as _, StoreResult};
+use crate::store::runner::SqlRunner;
+
+/// One template's label, as written to `template_labels`.
+#[derive(Debug, Clone)]
+pub struct TemplateLabel {
+    /// Fingerprint of the normalised prompt.
+    pub template_id: u64,
+    /// Category the classifier chose.
+    pub category: String,
+    /// The rules that decided it.
+    pub category_rule: String,
+    /// Near-duplicate group (a template id).
+    pub template_group: u64,
+}
+
+/// Classifies and groups templates given as (id, sample prompt, normalised).
+pub fn label_templates(taxonomy: &Taxonomy, rows: &[(u64, String, String)]) -> Vec<TemplateLabel> {
+    let normalised: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    let groups = templates::group(&normalised);
+    rows.par_iter()
+        .zip(groups.par_iter())
+        .map(|((id, sample, _), group)| {
+            let label = taxonomy.classify(sample);
+            TemplateLabel {
+                template_id: *id,
+                category: label.category.to_owned(),
+                category_rule: label.rule,
+                template_group: rows[*group].0,
+            }
+        })
+        .collect()
+}
+
+/// Runs the derive step on a connection whose `exchanges` table is loaded.
+pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
+    run.progress.stage("Grouping prompt templates")?;
+    run.exec("building the template table", &sql::create_templates())?;
+
+    run.progress.stage("Classifying templates")?;
+    let rows = read_templates(run)?;
+    let labels = label_templates(taxonomy, &rows);
+    run.exec("creating template labels", sql::CREATE_TEMPLATE_LABELS)?;
+    {
+        let mut app = run
+            .conn
+            .appender("template_labels")
+            .at(run.file, "writing template labels")?;
+        for l in &labels {
+            app.append_row(params![
+                l.template_id,
+                l.category,
+                l.category_rule,
+                l.template_group
+            ])
+            .at(run.file, "writing template labels")?;
+        }
+        app.flush().at(run.file, "writing template labels")?;
+    }
+    run.exec("creating the labelled view", sql::CREATE_EXCHANGES_VIEW)?;
+
+    run.progress.stage("Aggregating per account and day")?;
+    run.exec("aggregating per account and day", sql::CREATE_ACCOUNT_DAY)?;
+    run.exec("aggregating per day", sql::CREATE_DAILY_CATEGORY)?;
+    run.progress.stage("Summarising accounts")?;
+    run.exec("summarising accounts", sql::CREATE_ACCOUNT_SUMMARY)?;
+    run.exec(
+        "measuring classifier agreement",
+        sql::CREATE_CLASSIFIER_AGREEMENT,
+    )?;
+    Ok(())
+}
+
+fn read_templates(run: &SqlRunner<'_>) -> StoreResult<Vec<(u64, String, String)>> {
+    let mut stmt = run
+        .conn
+        .prepare("SELECT template_id, sample_prompt, normalized FROM templates")
+        .at(run.file, "reading templates")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, u64>(0)?, r.get(1)?, r.get(2)?)))
+        .at(run.file, "reading templates")?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .at(run.file, "reading templates")
+}

@@ -1,0 +1,121 @@
+//! Every SQL statement of the derive step, in one place, so the same
+//! queries can run on another engine over the same tables (DESIGN.md).
+
+/// Steps of prompt normalisation for template fingerprints, applied in
+/// order: (RE2 pattern, replacement). Code, URLs, e-mail addresses, quoted
+/// strings, names inside sentences and numbers become placeholders, so
+/// prompts filled from one template share one normalised text.
+pub const NORMALISE_STEPS: &[(&str, &str)] = &[
+    (r"```[\s\S]*?```", " <code> "),
+    (r"https?://\S+", " <url> "),
+    (r"[\w.+-]+@[\w-]+(\.[\w-]+)+", " <email> "),
+    (
+        r#""[^"\n]{0,300}"|“[^”\n]{0,300}”|«[^»\n]{0,300}»|「[^」\n]{0,300}」"#,
+        " <str> ",
+    ),
+    (r"([a-z,;:] )[A-Z][a-z]+", r"\1<name>"),
+    (
+        r"[0-9a-fA-F]*[0-9][0-9a-fA-F]*([.,:_/-][0-9a-fA-F]+)*",
+        "<n>",
+    ),
+    (r"\s+", " "),
+];
+
+/// SQL expression that normalises the prompt expression `x`.
+pub fn normalise_prompt(x: &str) -> String {
+    let mut expr = x.to_owned();
+    for (pattern, replacement) in NORMALISE_STEPS {
+        expr = format!(
+            "regexp_replace({expr}, '{}', '{}', 'g')",
+            pattern.replace('\'', "''"),
+            replacement.replace('\'', "''")
+        );
+    }
+    format!("lower(trim({expr}))")
+}
+
+/// SQL expression for the template fingerprint of the prompt expression `x`.
+pub fn template_id(x: &str) -> String {
+    format!(
+        "CASE WHEN {x} IS NULL OR {x} = '' THEN NULL ELSE hash({}) END",
+        normalise_prompt(x)
+    )
+}
+
+/// Builds the `templates` table: one row per template with a sample prompt,
+/// its normalised text, volumes and span.
+pub fn create_templates() -> String {
+    format!(
+        "CREATE OR REPLACE TABLE templates AS
+         SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen
+         FROM (
+           SELECT template_id, any_value(prompt) AS sample_prompt, count(*) AS exchanges,
+                  count(DISTINCT account_id) AS accounts, min(ts) AS first_seen, max(ts) AS last_seen
+           FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id
+         );",
+        normalise_prompt("sample_prompt")
+    )
+}
+
+/// The classifier's output per template, filled from Rust.
+pub const CREATE_TEMPLATE_LABELS: &str = "CREATE OR REPLACE TABLE template_labels (
+    template_id UBIGINT PRIMARY KEY, category VARCHAR, category_rule VARCHAR, template_group UBIGINT);";
+
+/// The labelled exchanges: the log's category where it has one, else the
+/// classifier's, with the rule that decided it.
+pub const CREATE_EXCHANGES_VIEW: &str = "CREATE OR REPLACE VIEW exchanges_v AS
+    SELECT e.* EXCLUDE (log_category),
+           coalesce(e.log_category, l.category, 'unknown') AS category,
+           CASE WHEN e.log_category IS NOT NULL THEN 'log'
+                WHEN l.category IS NULL THEN 'no_prompt'
+                ELSE l.category_rule END AS category_rule,
+           l.category AS classifier_category,
+           l.template_group
+    FROM exchanges e LEFT JOIN template_labels l USING (template_id);";
+
+/// Per account, day and category: the aggregate most views read.
+pub const CREATE_ACCOUNT_DAY: &str = "CREATE OR REPLACE TABLE account_day AS
+    SELECT account_id, day, category, count(*) AS exchanges,
+           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+    FROM exchanges_v GROUP BY account_id, day, category;";
+
+/// Per day and category, over all accounts.
+pub const CREATE_DAILY_CATEGORY: &str = "CREATE OR REPLACE TABLE daily_category AS
+    SELECT day, category, sum(exchanges) AS exchanges, count(DISTINCT account_id) AS accounts
+    FROM account_day GROUP BY day, category;";
+
+/// Per account: volume, span, infrastructure counts and top category.
+pub const CREATE_ACCOUNT_SUMMARY: &str = "CREATE OR REPLACE TABLE account_summary AS
+    WITH top AS (
+      SELECT account_id, arg_max(category, n) AS top_category, max(n) / sum(n) AS top_category_share
+      FROM (SELECT account_id, category, sum(exchanges) AS n FROM account_day GROUP BY ALL)
+      GROUP BY account_id
+    ), ex AS (
+      SELECT account_id, count(*) AS exchanges, count(DISTINCT day) AS active_days,
+             min(ts) AS first_seen, max(ts) AS last_seen,
+             count(DISTINCT ip) AS ips, count(DISTINCT asn) AS asns, count(DISTINCT country) AS countries,
+             count(DISTINCT template_id) AS templates, count(DISTINCT model) AS models,
+             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+      FROM exchanges GROUP BY account_id
+    )
+    SELECT ex.*, top.top_category, top.top_category_share
+    FROM ex LEFT JOIN top USING (account_id);";
+
+/// How often the classifier agrees with categories the log carried.
+pub const CREATE_CLASSIFIER_AGREEMENT: &str = "CREATE OR REPLACE TABLE classifier_agreement AS
+    SELECT count(*) FILTER (WHERE category_rule = 'log') AS log_labelled,
+           count(*) FILTER (WHERE category_rule = 'log' AND classifier_category IS NOT NULL
+                            AND classifier_category <> category) AS disagreements
+    FROM exchanges_v;";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_is_one_expression() {
+        let sql = normalise_prompt("p");
+        assert!(sql.starts_with("lower(trim("));
+        assert_eq!(sql.matches("regexp_replace").count(), NORMALISE_STEPS.len());
+    }
+}

@@ -1,0 +1,219 @@
+//! The capability taxonomy of assets/taxonomy.toml and the rule-based
+//! classifier it drives. Every label comes with the rules that decided it.
+
+use std::path::Path;
+
+use regex::RegexSet;
+
+/// The taxonomy that ships with the tool.
+pub const DEFAULT_TAXONOMY: &str = include_str!("../../assets/taxonomy.toml");
+
+/// Label for exchanges that carry no prompt to classify.
+pub const UNKNOWN: &str = "unknown";
+/// The category of prompts no rule matches.
+pub const FALLBACK: &str = "general_chat";
+
+/// One rule as written in the file.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RuleDef {
+    /// Unique id, reported with every label it decides.
+    pub id: String,
+    /// Regular expression, matched case-insensitively.
+    pub pattern: String,
+    /// How much a match adds to the category's score.
+    pub weight: f32,
+}
+
+/// One category as written in the file.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CategoryDef {
+    /// Category id, e.g. `software_engineering`.
+    pub id: String,
+    /// What a prompt in it asks for.
+    pub description: String,
+    /// Rules that vote for it.
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct TaxonomyFile {
+    category: Vec<CategoryDef>,
+}
+
+/// Errors in a taxonomy file.
+#[derive(Debug, thiserror::Error)]
+pub enum TaxonomyError {
+    /// TOML that does not parse.
+    #[error("taxonomy does not parse: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A rule whose pattern is not a valid regular expression.
+    #[error("rule `{rule}`: invalid pattern: {error}")]
+    Pattern { rule: String, error: String },
+    /// Two rules or categories share an id, or the fallback is missing.
+    #[error("{0}")]
+    Invalid(String),
+    /// The file could not be read.
+    #[error("cannot read taxonomy {}: {error}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// The result of classifying one prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label<'a> {
+    /// Winning category id.
+    pub category: &'a str,
+    /// The winning category's rules that matched, joined by `+`
+    /// (`default` when nothing matched).
+    pub rule: String,
+    /// The winning score.
+    pub score: f32,
+}
+
+/// A compiled taxonomy.
+pub struct Taxonomy {
+    /// Categories in file order (ties go to the earlier one).
+    pub categories: Vec<CategoryDef>,
+    set: RegexSet,
+    /// For each pattern in `set`: (category index, rule index).
+    owners: Vec<(usize, usize)>,
+}
+
+impl Taxonomy {
+    /// Parses and compiles a taxonomy from TOML text.
+    pub fn parse(text: &str) -> Result<Taxonomy, TaxonomyError> {
+        let file: TaxonomyFile = toml::from_str(text)?;
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        for (ci, cat) in file.category.iter().enumerate() {
+            if !ids.insert(cat.id.clone()) {
+                return Err(TaxonomyError::Invalid(format!(
+                    "category `{}` appears twice",
+                    cat.id
+                )));
+            }
+            for (ri, rule) in cat.rules.iter().enumerate() {
+                if !ids.insert(rule.id.clone()) {
+                    return Err(TaxonomyError::Invalid(format!(
+                        "rule id `{}` appears twice",
+                        rule.id
+                    )));
+                }
+                // ASCII word boundaries keep the fast DFA engine usable on
+                // non-ASCII text (Unicode \b forces the slow one).
+                let pattern = format!("(?im){}", rule.pattern.replace(r"\b", r"(?-u:\b)"));
+                regex::Regex::new(&pattern).map_err(|e| TaxonomyError::Pattern {
+                    rule: rule.id.clone(),
+                    error: e.to_string(),
+                })?;
+                patterns.push(pattern);
+                owners.push((ci, ri));
+            }
+        }
+        if !file.category.iter().any(|c| c.id == FALLBACK) {
+            return Err(TaxonomyError::Invalid(format!(
+                "the taxonomy needs a `{FALLBACK}` category for prompts no rule matches"
+            )));
+        }
+        let set = RegexSet::new(&patterns).map_err(|e| TaxonomyError::Pattern {
+            rule: "(all rules together)".into(),
+            error: e.to_string(),
+        })?;
+        Ok(Taxonomy {
+            categories: file.category,
+            set,
+            owners,
+        })
+    }
+
+    /// The taxonomy shipped in assets/.
+    pub fn builtin() -> Taxonomy {
+        Taxonomy::parse(DEFAULT_TAXONOMY).expect("the shipped taxonomy is valid")
+    }
+
+    /// Loads a taxonomy file, or the shipped one when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Taxonomy, TaxonomyError> {
+        match path {
+            None => Ok(Taxonomy::builtin()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|error| TaxonomyError::Io {
+                    path: path.into(),
+                    error,
+                })?;
+                Taxonomy::parse(&text)
+            }
+        }
+    }
+
+    /// Category ids in file order.
+    pub fn category_ids(&self) -> Vec<&str> {
+        self.categories.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    /// Classifies one prompt.
+    pub fn classify(&self, prompt: &str) -> Label<'_> {
+        let mut scores = vec![0f32; self.categories.len()];
+        let matches: Vec<usize> = self.set.matches(prompt).into_iter().collect();
+        for &m in &matches {
+            let (ci, ri) = self.owners[m];
+            scores[ci] += self.categories[ci].rules[ri].weight;
+        }
+        let mut best = None::<usize>;
+        for (ci, &score) in scores.iter().enumerate() {
+            if score > 0.0 && best.is_none_or(|b| score > scores[b]) {
+                best = Some(ci);
+            }
+        }
+        match best {
+            None => Label {
+                category: FALLBACK,
+                rule: "default".into(),
+                score: 0.0,
+            },
+            Some(ci) => {
+                let rules: Vec<&str> = matches
+                    .iter()
+                    .map(|&m| self.owners[m])
+                    .filter(|(c, _)| *c == ci)
+                    .map(|(c, r)| self.categories[c].rules[r].id.as_str())
+                    .collect();
+                Label {
+                    category: &self.categories[ci].id,
+                    rule: rules.join("+"),
+                    score: scores[ci],
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_parses_and_explains() {
+        let t = Taxonomy::builtin();
+        let l = t.classify("Please fix this bug in my Rust function:\n```rust\nfn a() {}\n```");
+        assert_eq!(l.category, "software_engineering");
+        assert!(l.rule.contains("se.code_block"), "{}", l.rule);
+        let l = t.classify("hello there");
+        assert_eq!(l.category, "general_chat");
+        let l = t.classify("zzz qqq");
+        assert_eq!((l.category, l.rule.as_str()), ("general_chat", "default"));
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        assert!(Taxonomy::parse("[[category]]\nid='a'\ndescription=''\n").is_err());
+        let bad = "[[category]]\nid='general_chat'\ndescription=''\nrules=[{id='x',weight=1,pattern='('}]";
+        assert!(matches!(
+            Taxonomy::parse(bad),
+            Err(TaxonomyError::Pattern { .. })
+        ));
+    }
+}

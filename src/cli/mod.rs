@@ -1,0 +1,110 @@
+//! The headless commands. They use only store/, analysis/ and export/, so
+//! anything the GUI finds can be scripted and tested.
+
+pub mod bench;
+pub mod classify;
+pub mod generate;
+pub mod import;
+pub mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::pipeline::OpenOptions;
+use crate::store::mapping::ColumnMapping;
+use crate::store::progress::Progress;
+
+/// distillscope: investigate distillation attacks on an LLM API.
+#[derive(Debug, Parser)]
+#[command(name = "distillscope", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run headless.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the incident at a glance: volumes, dates, categories, busiest accounts.
+    Summary(summary::SummaryArgs),
+    /// Turn LiteLLM, OpenTelemetry or Bedrock logs into a case file.
+    Import(import::ImportArgs),
+    /// Write every exchange's capability category and the rule that decided it.
+    Classify(classify::ClassifyArgs),
+    /// Write the synthetic incident (Parquet tables and a separate truth.csv).
+    Generate(generate::GenerateArgs),
+    /// Run a benchmark (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+/// Options shared by every command that opens a source.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// A DuckDB database, a Parquet/CSV/JSON Lines file, a folder of them, or a case file.
+    pub path: PathBuf,
+    /// Where the case file goes (default: <source>.case.duckdb beside it).
+    #[arg(long)]
+    pub case: Option<PathBuf>,
+    /// Map source columns onto the contract: ts=request_time,account_id=customer (remembered per source).
+    #[arg(long)]
+    pub map: Option<String>,
+    /// IP-range CSV/TSV (iptoasn, ip-location-db) or MaxMind .mmdb to fill asn, asn_org and country.
+    #[arg(long)]
+    pub ip_db: Option<PathBuf>,
+    /// Capability taxonomy (default: the shipped assets/taxonomy.toml).
+    #[arg(long)]
+    pub taxonomy: Option<PathBuf>,
+    /// Rebuild the case file even if an up-to-date one exists.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Print no progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl SourceArgs {
+    /// The open options these arguments describe.
+    pub fn open_options(&self) -> anyhow::Result<OpenOptions> {
+        let mapping = self.map.as_deref().map(ColumnMapping::parse).transpose()?;
+        Ok(OpenOptions {
+            case_path: self.case.clone(),
+            mapping,
+            ip_db: self.ip_db.clone(),
+            taxonomy: self.taxonomy.clone(),
+            rebuild: self.rebuild,
+        })
+    }
+}
+
+/// A progress handle that prints stages to stderr unless `quiet`.
+pub fn stderr_progress(quiet: bool) -> Progress {
+    if quiet {
+        Progress::default()
+    } else {
+        let start = std::time::Instant::now();
+        Progress::with_listener(move |stage| {
+            eprintln!("[{:>7.1}s] {stage}", start.elapsed().as_secs_f64());
+        })
+    }
+}
+
+/// Runs a parsed command line; errors are printed once, here.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Summary(a) => summary::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Classify(a) => classify::run(&a),
+        Command::Generate(a) => generate::run(&a),
+        Command::Bench(a) => bench::run(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Exports: CSV written the one safe way.
+
+pub mod csv;

@@ -1,0 +1,252 @@
+//! The synthetic incident of SCENARIO.md: four distillation campaigns at
+//! their reported sizes hidden among legitimate traffic that contains every
+//! hard case, from one recipe and one seed. Writes Parquet tables the app
+//! reads and, apart from them, `truth.csv`, which the app never reads.
+
+pub mod dist;
+pub mod population;
+pub mod prompts;
+pub mod recipe;
+pub mod traffic;
+pub mod world;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::{Connection, params};
+
+use crate::store::error::{Context as _, StoreError, StoreResult};
+use crate::store::progress::Progress;
+use crate::store::schema::literal;
+use population::Population;
+use recipe::{DAYS, Recipe};
+
+/// What `generate` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GenerateReport {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Exchanges written.
+    pub exchanges: u64,
+    /// Accounts written.
+    pub accounts: u64,
+    /// Exchanges per truth label.
+    pub per_label: Vec<(String, u64)>,
+}
+
+const EXCHANGES_DDL: &str =
+    "CREATE TABLE exchanges (exchange_id VARCHAR, ts TIMESTAMP, account_id VARCHAR,
+    api_key_id VARCHAR, org_id VARCHAR, ip VARCHAR, asn INTEGER, asn_org VARCHAR, country VARCHAR,
+    user_agent VARCHAR, model VARCHAR, input_tokens BIGINT, output_tokens BIGINT, prompt VARCHAR,
+    tool_count INTEGER, has_image BOOLEAN, session_id VARCHAR);";
+
+fn batch(pop: &Population, rows: &[traffic::Exchange]) -> RecordBatch {
+    let n = rows.len();
+    let mut exchange_id = StringBuilder::with_capacity(n, n * 21);
+    let mut ts = TimestampMicrosecondBuilder::with_capacity(n);
+    let mut account_id = StringBuilder::with_capacity(n, n * 17);
+    let mut api_key_id = StringBuilder::with_capacity(n, n * 16);
+    let mut org_id = StringBuilder::with_capacity(n, n * 8);
+    let mut ip = StringBuilder::with_capacity(n, n * 14);
+    let mut asn = Int32Builder::with_capacity(n);
+    let mut asn_org = StringBuilder::with_capacity(n, n * 16);
+    let mut country = StringBuilder::with_capacity(n, n * 2);
+    let mut user_agent = StringBuilder::with_capacity(n, n * 24);
+    let mut model = StringBuilder::with_capacity(n, n * 8);
+    let mut input_tokens = Int64Builder::with_capacity(n);
+    let mut output_tokens = Int64Builder::with_capacity(n);
+    let mut prompt = StringBuilder::with_capacity(n, n * 160);
+    let mut tool_count = Int32Builder::with_capacity(n);
+    let mut has_image = BooleanBuilder::with_capacity(n);
+    let mut session_id = StringBuilder::with_capacity(n, n * 16);
+    for e in rows {
+        let p = &pop.profiles[e.account as usize];
+        let net = traffic::network(e);
+        exchange_id.append_value(&e.exchange_id);
+        ts.append_value(e.ts_us);
+        account_id.append_value(&p.id);
+        api_key_id.append_value(&e.api_key_id);
+        org_id.append_option(p.org_id.as_deref());
+        ip.append_value(&e.ip);
+        asn.append_value(net.asn);
+        asn_org.append_value(net.org);
+        country.append_value(net.country);
+        user_agent.append_value(e.user_agent);
+        model.append_value(world::MODELS[e.model as usize].name);
+        input_tokens.append_value(e.input_tokens);
+        output_tokens.append_value(e.output_tokens);
+        prompt.append_value(&e.prompt);
+        tool_count.append_value(e.tool_count);
+        has_image.append_value(e.has_image);
+        session_id.append_value(&e.session_id);
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("exchange_id", Arc::new(exchange_id.finish())),
+        ("ts", Arc::new(ts.finish())),
+        ("account_id", Arc::new(account_id.finish())),
+        ("api_key_id", Arc::new(api_key_id.finish())),
+        ("org_id", Arc::new(org_id.finish())),
+        ("ip", Arc::new(ip.finish())),
+        ("asn", Arc::new(asn.finish())),
+        ("asn_org", Arc::new(asn_org.finish())),
+        ("country", Arc::new(country.finish())),
+        ("user_agent", Arc::new(user_agent.finish())),
+        ("model", Arc::new(model.finish())),
+        ("input_tokens", Arc::new(input_tokens.finish())),
+        ("output_tokens", Arc::new(output_tokens.finish())),
+        ("prompt", Arc::new(prompt.finish())),
+        ("tool_count", Arc::new(tool_count.finish())),
+        ("has_image", Arc::new(has_image.finish())),
+        ("session_id", Arc::new(session_id.finish())),
+    ];
+    RecordBatch::try_from_iter(columns).expect("columns have equal lengths")
+}
+
+fn write_accounts(
+    conn: &Connection,
+    recipe: &Recipe,
+    pop: &Population,
+    path: &Path,
+) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE accounts (account_id VARCHAR, created_at TIMESTAMP, email_domain VARCHAR,
+           payment_fingerprint VARCHAR, signup_ip VARCHAR, signup_country VARCHAR,
+           verification_path VARCHAR, org_id VARCHAR);
+         CREATE TABLE truth (account_id VARCHAR, label VARCHAR, is_campaign BOOLEAN, grp VARCHAR);
+         CREATE TABLE events (ts TIMESTAMP, kind VARCHAR, label VARCHAR);",
+    )
+    .at(path, "writing accounts")?;
+    let mut acc = conn.appender("accounts").at(path, "writing accounts")?;
+    for p in &pop.profiles {
+        acc.append_row(params![
+            p.id,
+            duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Second, p.created_at),
+            p.email_domain,
+            p.payment,
+            p.signup_ip,
+            p.signup_country,
+            p.verification,
+            p.org_id
+        ])
+        .at(path, "writing accounts")?;
+    }
+    acc.flush().at(path, "writing accounts")?;
+    drop(acc);
+    let mut truth = conn.appender("truth").at(path, "writing truth")?;
+    for p in &pop.profiles {
+        let campaign = matches!(p.archetype, population::Archetype::Campaign(_));
+        truth
+            .append_row(params![p.id, p.archetype.label(recipe), campaign, p.group])
+            .at(path, "writing truth")?;
+    }
+    truth.flush().at(path, "writing truth")?;
+    drop(truth);
+    let mut ev = conn.appender("events").at(path, "writing events")?;
+    for (ts, kind, label) in world::EVENTS {
+        ev.append_row(params![
+            duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Second, *ts),
+            kind,
+            label
+        ])
+        .at(path, "writing events")?;
+    }
+    ev.flush().at(path, "writing events")
+}
+
+/// Writes the incident of `recipe` into `out` (all or nothing).
+pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult<GenerateReport> {
+    if out.exists() {
+        return Err(StoreError::NotWhatItSays {
+            path: out.into(),
+            reason: "the output folder already exists; choose a new one".into(),
+        });
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).at(parent, "cannot create the output folder")?;
+    let staging = tempfile::Builder::new()
+        .prefix(".distillscope-generate-")
+        .tempdir_in(parent)
+        .at(parent, "cannot create a working folder")?;
+    let db_path = staging.path().join("work.duckdb");
+    let conn = Connection::open(&db_path).at(&db_path, "cannot create the working database")?;
+    conn.execute_batch("SET memory_limit = '4GB'; SET enable_progress_bar = false;")
+        .at(&db_path, "configuring DuckDB")?;
+
+    progress.stage("Building accounts")?;
+    let pop = population::build(recipe);
+    write_accounts(&conn, recipe, &pop, &db_path)?;
+    conn.execute_batch(EXCHANGES_DDL)
+        .at(&db_path, "creating exchanges")?;
+
+    progress.stage("Generating traffic")?;
+    let mut per_label = std::collections::BTreeMap::<String, u64>::new();
+    let mut total = 0u64;
+    {
+        let mut app = conn
+            .appender("exchanges")
+            .at(&db_path, "writing exchanges")?;
+        for d in 0..DAYS {
+            progress.check()?;
+            progress.set_fraction(d as f32 / DAYS as f32);
+            let rows = traffic::day(recipe.seed, &pop, recipe.campaigns.len(), d);
+            for e in &rows {
+                let label = pop.profiles[e.account as usize].archetype.label(recipe);
+                *per_label.entry(label).or_default() += 1;
+            }
+            total += rows.len() as u64;
+            for chunk in rows.chunks(100_000) {
+                app.append_record_batch(batch(&pop, chunk))
+                    .at(&db_path, "writing exchanges")?;
+            }
+        }
+        app.flush().at(&db_path, "writing exchanges")?;
+    }
+
+    progress.stage("Writing Parquet")?;
+    let folder = staging.path().join("incident");
+    std::fs::create_dir(&folder).at(&folder, "cannot create the output folder")?;
+    let f = |name: &str| literal(&folder.join(name).to_string_lossy());
+    conn.execute_batch(&format!(
+        "COPY exchanges TO {} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880);
+         COPY (SELECT * FROM accounts ORDER BY account_id) TO {} (FORMAT parquet, COMPRESSION zstd);
+         COPY events TO {} (FORMAT parquet);
+         COPY (SELECT account_id, label, is_campaign, grp AS \"group\" FROM truth ORDER BY account_id) TO {} (FORMAT csv, HEADER true);",
+        f("exchanges.parquet"),
+        f("accounts.parquet"),
+        f("events.parquet"),
+        f("truth.csv"),
+    ))
+    .at(&folder, "writing the incident files")?;
+    drop(conn);
+    // An IP database for the synthetic address space, in the iptoasn layout.
+    let mut ipdb = String::new();
+    for (start, end, net) in world::ranges() {
+        ipdb.push_str(&format!(
+            "{start}\t{end}\t{}\t{}\t{}\n",
+            net.asn, net.country, net.org
+        ));
+    }
+    std::fs::write(folder.join("ip2asn.tsv"), ipdb).at(&folder, "writing ip2asn.tsv")?;
+    let report = GenerateReport {
+        out: out.into(),
+        exchanges: total,
+        accounts: pop.profiles.len() as u64,
+        per_label: per_label.into_iter().collect(),
+    };
+    let recipe_json = serde_json::json!({ "recipe": recipe, "report": report });
+    std::fs::write(
+        folder.join("recipe.json"),
+        serde_json::to_string_pretty(&recipe_json).expect("json"),
+    )
+    .at(&folder, "writing recipe.json")?;
+    std::fs::rename(&folder, out).at(out, "cannot move the incident into place")?;
+    Ok(report)
+}

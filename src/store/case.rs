@@ -1,0 +1,272 @@
+//! The case file: a DuckDB database beside the evidence holding the
+//! normalised tables, everything derived from them, and the analyst's work.
+//! It records which evidence bytes it was made from. It is written under a
+//! temporary name and renamed only when complete.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{AccessMode, Config, Connection};
+
+use super::error::{Context as _, StoreError, StoreResult};
+use super::fingerprint::{self, FileFingerprint};
+use super::mapping::ColumnMapping;
+
+/// Version of the case file layout; a case of another version is rebuilt.
+pub const CASE_FORMAT: u32 = 1;
+
+/// Suffix of case files.
+pub const CASE_SUFFIX: &str = ".case.duckdb";
+
+/// What a case file says about itself (stored as JSON in `case_meta`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CaseMeta {
+    /// Layout version.
+    pub format: u32,
+    /// distillscope version that made it.
+    pub tool_version: String,
+    /// When it was made (UTC, RFC 3339).
+    pub created_at: String,
+    /// The path the analyst opened or imported.
+    pub source_path: PathBuf,
+    /// What kind of source: duckdb, folder, parquet, csv, jsonl, or a log
+    /// format name (litellm, otel, bedrock).
+    pub source_kind: String,
+    /// The evidence files and their hashes.
+    pub evidence: Vec<FileFingerprint>,
+    /// Column mapping used for `exchanges`.
+    #[serde(default)]
+    pub mapping: ColumnMapping,
+    /// IP enrichment database used, if any.
+    #[serde(default)]
+    pub ip_db: Option<FileFingerprint>,
+}
+
+/// Applies the session settings every connection of ours uses.
+pub fn configure(conn: &Connection, path: &Path) -> StoreResult<()> {
+    conn.execute_batch(
+        "SET memory_limit = '4GB'; SET preserve_insertion_order = false; SET enable_progress_bar = false;",
+    )
+    .at(path, "cannot configure DuckDB")
+}
+
+/// The default case path for a source: `<source>.case.duckdb` beside it.
+pub fn default_case_path(source: &Path) -> PathBuf {
+    let abs = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
+    let name = abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "evidence".into());
+    let stem = name
+        .strip_suffix(".gz")
+        .unwrap_or(&name)
+        .rsplit_once('.')
+        .filter(|(s, ext)| !s.is_empty() && ext.len() <= 8)
+        .map(|(s, _)| s.to_owned())
+        .unwrap_or(name);
+    abs.with_file_name(format!("{stem}{CASE_SUFFIX}"))
+}
+
+/// A case file being built under a temporary name.
+pub struct CaseBuilder {
+    /// Where the finished case will be.
+    pub final_path: PathBuf,
+    /// The temporary file.
+    pub tmp_path: PathBuf,
+    conn: Option<Connection>,
+}
+
+impl CaseBuilder {
+    /// Starts a case at `final_path`, failing early if its folder cannot be
+    /// written.
+    pub fn start(final_path: &Path) -> StoreResult<CaseBuilder> {
+        let dir = final_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let probe = tempfile::Builder::new()
+            .prefix(".distillscope-probe")
+            .tempfile_in(dir);
+        if let Err(e) = probe {
+            return Err(StoreError::CaseNotWritable {
+                path: final_path.into(),
+                reason: e.to_string(),
+            });
+        }
+        let file_name = final_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp_path = dir.join(format!(".{file_name}.partial-{}", std::process::id()));
+        remove_db_files(&tmp_path);
+        let conn = Connection::open(&tmp_path).at(&tmp_path, "cannot create the case file")?;
+        configure(&conn, &tmp_path)?;
+        Ok(CaseBuilder {
+            final_path: final_path.into(),
+            tmp_path,
+            conn: Some(conn),
+        })
+    }
+
+    /// Connection to the temporary file.
+    pub fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("connection lives until finish")
+    }
+
+    /// Writes the metadata, closes the file and renames it into place.
+    pub fn finish(mut self, meta: &CaseMeta) -> StoreResult<PathBuf> {
+        let json = serde_json::to_string(meta).expect("case metadata serialises");
+        self.conn()
+            .execute_batch(
+                "CREATE OR REPLACE TABLE case_meta (key VARCHAR PRIMARY KEY, value VARCHAR);",
+            )
+            .at(&self.tmp_path, "cannot write case metadata")?;
+        self.conn()
+            .execute("INSERT INTO case_meta VALUES ('case', ?)", [json])
+            .at(&self.tmp_path, "cannot write case metadata")?;
+        self.conn()
+            .execute_batch("CHECKPOINT;")
+            .at(&self.tmp_path, "cannot write the case file")?;
+        drop(self.conn.take());
+        remove_db_files(&self.final_path);
+        std::fs::rename(&self.tmp_path, &self.final_path)
+            .at(&self.final_path, "cannot move the case file into place")?;
+        Ok(self.final_path.clone())
+    }
+}
+
+impl Drop for CaseBuilder {
+    fn drop(&mut self) {
+        // Reached with the file still at its temporary name only when the
+        // build failed: leave nothing half-made behind.
+        drop(self.conn.take());
+        if self.tmp_path.exists() {
+            remove_db_files(&self.tmp_path);
+        }
+    }
+}
+
+/// Removes a DuckDB file and its write-ahead log and temp folder.
+fn remove_db_files(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push(".wal");
+    let _ = std::fs::remove_file(PathBuf::from(wal));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let _ = std::fs::remove_dir_all(PathBuf::from(tmp));
+}
+
+/// An opened case file.
+pub struct Case {
+    /// Path of the case file.
+    pub path: PathBuf,
+    /// What the case says about itself.
+    pub meta: CaseMeta,
+    /// The connection (read-only unless opened for writing).
+    pub conn: Connection,
+}
+
+impl Case {
+    /// Opens a case file; read-only unless `write`.
+    pub fn open(path: &Path, write: bool) -> StoreResult<Case> {
+        let mode = if write {
+            AccessMode::ReadWrite
+        } else {
+            AccessMode::ReadOnly
+        };
+        let config = Config::default()
+            .access_mode(mode)
+            .at(path, "cannot configure DuckDB")?;
+        let conn =
+            Connection::open_with_flags(path, config).at(path, "cannot open the case file")?;
+        configure(&conn, path)?;
+        let meta = read_meta(&conn, path)?;
+        Ok(Case {
+            path: path.into(),
+            meta,
+            conn,
+        })
+    }
+
+    /// Checks that the evidence on disk is the evidence the case was made
+    /// from. Size and modification time are compared first; the SHA-256 is
+    /// recomputed only when they differ (a touched but identical file passes).
+    pub fn check_evidence(&self) -> StoreResult<()> {
+        for fp in &self.meta.evidence {
+            let (size, mtime) = match fingerprint::size_and_mtime(&fp.path) {
+                Ok(x) => x,
+                Err(_) => {
+                    return Err(StoreError::NotFound {
+                        path: fp.path.clone(),
+                    });
+                }
+            };
+            if size == fp.size && mtime == fp.mtime {
+                continue;
+            }
+            let actual = fingerprint::sha256_file(&fp.path)?;
+            if actual != fp.sha256 {
+                return Err(StoreError::EvidenceChanged {
+                    path: fp.path.clone(),
+                    recorded: fp.sha256.clone(),
+                    recorded_size: fp.size,
+                    actual,
+                    actual_size: size,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `case_meta` from a case connection.
+pub fn read_meta(conn: &Connection, path: &Path) -> StoreResult<CaseMeta> {
+    let json: String = conn
+        .query_row("SELECT value FROM case_meta WHERE key = 'case'", [], |r| {
+            r.get(0)
+        })
+        .map_err(|_| StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: "not a distillscope case file (no case metadata)".into(),
+        })?;
+    serde_json::from_str(&json).map_err(|e| StoreError::NotWhatItSays {
+        path: path.into(),
+        reason: format!("unreadable case metadata ({e})"),
+    })
+}
+
+/// Whether a DuckDB file holds a `case_meta` table (opened read-only).
+pub fn is_case(path: &Path) -> bool {
+    Case::open(path, false).is_ok()
+}
+
+/// Current UTC time as RFC 3339 text, from DuckDB so no clock crate is needed.
+pub fn now_utc(conn: &Connection) -> String {
+    conn.query_row(
+        "SELECT strftime(CAST(get_current_timestamp() AS TIMESTAMP), '%Y-%m-%dT%H:%M:%SZ')",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_path_sits_beside_the_source() {
+        assert_eq!(
+            default_case_path(Path::new("/x/logs.parquet")),
+            PathBuf::from("/x/logs.case.duckdb")
+        );
+        assert_eq!(
+            default_case_path(Path::new("/x/logs.jsonl.gz")),
+            PathBuf::from("/x/logs.case.duckdb")
+        );
+        assert_eq!(
+            default_case_path(Path::new("/x/incident")),
+            PathBuf::from("/x/incident.case.duckdb")
+        );
+    }
+}

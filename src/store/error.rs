@@ -1,0 +1,126 @@
+//! Errors of the storage layer. Each names what went wrong and where: the
+//! file, then the column and row when they are known. The path comes last.
+
+use std::path::PathBuf;
+
+/// What can go wrong while opening, checking, importing or deriving.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The path does not exist.
+    #[error("no such file or folder: {}", path.display())]
+    NotFound { path: PathBuf },
+
+    /// The file is not what its name (or the requested format) says.
+    #[error("{reason}: {}", path.display())]
+    NotWhatItSays { path: PathBuf, reason: String },
+
+    /// A required column of the data contract is absent.
+    #[error("table `{table}` has no column {column} (columns found: {found}) in {}", path.display())]
+    MissingColumn {
+        path: PathBuf,
+        table: String,
+        column: String,
+        found: String,
+    },
+
+    /// A value could not be converted to its contract type.
+    #[error("column `{column}`, {row}: {problem} in {}", path.display())]
+    BadValue {
+        path: PathBuf,
+        column: String,
+        /// "row N" for tables, "line N" for text files.
+        row: String,
+        problem: String,
+    },
+
+    /// A table that must hold rows holds none.
+    #[error("table `{table}` is empty in {}", path.display())]
+    EmptyTable { path: PathBuf, table: String },
+
+    /// A folder or database without the tables the contract needs.
+    #[error("{reason} in {}", path.display())]
+    MissingTable { path: PathBuf, reason: String },
+
+    /// A `--map` argument that cannot be used.
+    #[error("column mapping: {0}")]
+    BadMapping(String),
+
+    /// The case file was made from other evidence bytes than those on disk.
+    #[error(
+        "the evidence has changed since this case was made (case recorded sha256 {recorded}, size {recorded_size}; now sha256 {actual}, size {actual_size}): {}",
+        path.display()
+    )]
+    EvidenceChanged {
+        path: PathBuf,
+        recorded: String,
+        recorded_size: u64,
+        actual: String,
+        actual_size: u64,
+    },
+
+    /// The folder where the case file belongs cannot be written.
+    #[error("cannot write the case file beside the evidence ({reason}); choose another place with --case: {}", path.display())]
+    CaseNotWritable { path: PathBuf, reason: String },
+
+    /// The work was cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
+
+    /// DuckDB reported an error while working on a file.
+    #[error("{context}: {source} ({})", path.display())]
+    DuckDb {
+        path: PathBuf,
+        context: String,
+        #[source]
+        source: duckdb::Error,
+    },
+
+    /// An operating-system error on a file.
+    #[error("{context}: {source}: {}", path.display())]
+    Io {
+        path: PathBuf,
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result of the storage layer.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Adds the file and a short context to DuckDB and I/O errors.
+pub trait Context<T> {
+    /// Attaches `context` and `path` to the error.
+    fn at(self, path: &std::path::Path, context: &str) -> StoreResult<T>;
+}
+
+impl<T> Context<T> for Result<T, duckdb::Error> {
+    fn at(self, path: &std::path::Path, context: &str) -> StoreResult<T> {
+        self.map_err(|source| {
+            if is_interrupt(&source) {
+                StoreError::Cancelled
+            } else {
+                StoreError::DuckDb {
+                    path: path.to_path_buf(),
+                    context: context.to_owned(),
+                    source,
+                }
+            }
+        })
+    }
+}
+
+impl<T> Context<T> for Result<T, std::io::Error> {
+    fn at(self, path: &std::path::Path, context: &str) -> StoreResult<T> {
+        self.map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            context: context.to_owned(),
+            source,
+        })
+    }
+}
+
+/// Whether a DuckDB error is the one an interrupt produces.
+pub fn is_interrupt(err: &duckdb::Error) -> bool {
+    err.to_string().contains("INTERRUPT")
+}

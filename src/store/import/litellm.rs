@@ -1,0 +1,80 @@
+//! LiteLLM proxy spend logs (`LiteLLM_SpendLogs`), field names from
+//! BerriAI/litellm `schema.prisma` and `spend_tracking_utils.py`.
+
+use serde_json::Value;
+
+use super::ExchangeRow;
+use super::json::{has_image, int, last_user_text, list_len, text, unembed};
+
+/// The full user agent from `request_tags` (LiteLLM adds both
+/// `User-Agent: <product>` and `User-Agent: <full UA>`; the longer is kept).
+fn user_agent(tags: Option<&Value>) -> Option<String> {
+    let tags = unembed(tags?)?;
+    tags.as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|t| t.strip_prefix("User-Agent: "))
+        .max_by_key(|ua| ua.len())
+        .map(str::to_owned)
+}
+
+/// Maps one spend-log row. account_id is `end_user` where set, else `user`,
+/// else `team_id`.
+pub fn map(v: &Value) -> ExchangeRow {
+    let metadata = v.get("metadata").and_then(unembed);
+    let request = v
+        .get("proxy_server_request")
+        .and_then(unembed)
+        .filter(|r| r.get("messages").is_some());
+    // Older releases stored the messages in `messages`; current ones store "{}".
+    let messages = request
+        .as_ref()
+        .and_then(|r| r.get("messages").cloned())
+        .or_else(|| v.get("messages").and_then(unembed).filter(Value::is_array));
+    let meta = |k: &str| metadata.as_ref().and_then(|m| text(m.get(k)));
+    ExchangeRow {
+        exchange_id: text(v.get("request_id")),
+        ts: text(v.get("startTime")),
+        account_id: text(v.get("end_user"))
+            .or_else(|| text(v.get("user")))
+            .or_else(|| text(v.get("team_id"))),
+        api_key_id: text(v.get("api_key")),
+        org_id: text(v.get("organization_id")).or_else(|| meta("user_api_key_org_id")),
+        ip: text(v.get("requester_ip_address")).or_else(|| meta("requester_ip_address")),
+        user_agent: user_agent(v.get("request_tags")),
+        model: text(v.get("model")).or_else(|| text(v.get("model_group"))),
+        input_tokens: int(v.get("prompt_tokens")),
+        output_tokens: int(v.get("completion_tokens")),
+        prompt: messages.as_ref().and_then(last_user_text),
+        tool_count: request.as_ref().and_then(|r| list_len(r.get("tools"))),
+        has_image: messages.as_ref().map(has_image),
+        session_id: text(v.get("session_id")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn maps_the_documented_sample_row() {
+        let row = json!({"request_id":"chatcmpl-9f2c","call_type":"acompletion","api_key":"88dc",
+          "spend":0.0213,"total_tokens":3120,"prompt_tokens":1840,"completion_tokens":1280,
+          "startTime":"2026-05-03T02:14:07.512Z","model":"claude-sonnet-4-5","user":"u_ops","end_user":"cust-4471",
+          "team_id":"t_resale","organization_id":"org_7","requester_ip_address":"203.0.113.45, 10.0.0.2",
+          "request_tags":["batch-a","User-Agent: python-httpx","User-Agent: python-httpx/0.27.0"],
+          "metadata":{"user_api_key_alias":"key-0412"},
+          "proxy_server_request":{"model":"claude-sonnet","tools":[{"name":"run_tests"}],
+            "messages":[{"role":"user","content":"Refactor this function"}]},"session_id":"3e1b"});
+        let r = map(&row);
+        assert_eq!(r.account_id.as_deref(), Some("cust-4471"));
+        assert_eq!(r.user_agent.as_deref(), Some("python-httpx/0.27.0"));
+        assert_eq!(r.prompt.as_deref(), Some("Refactor this function"));
+        assert_eq!(r.tool_count, Some(1));
+        assert_eq!(r.input_tokens, Some(1840));
+        let mut no_end_user = row.clone();
+        no_end_user["end_user"] = Value::Null;
+        assert_eq!(map(&no_end_user).account_id.as_deref(), Some("u_ops"));
+    }
+}

@@ -1,0 +1,343 @@
+//! Importers for real LLM gateway and cloud logs (LOG_FORMATS.md): LiteLLM
+//! spend logs, OpenTelemetry GenAI spans in OTLP JSON, AWS Bedrock model
+//! invocation logs. Each maps its records onto the `exchanges` contract;
+//! rows are staged with their file and line, checked, and only then loaded.
+
+pub mod bedrock;
+pub mod json;
+pub mod litellm;
+pub mod otel;
+
+use std::io::{BufRead as _, Read as _};
+use std::path::{Path, PathBuf};
+
+use duckdb::params;
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::error::{Context as _, StoreError, StoreResult};
+use super::runner::SqlRunner;
+use super::schema::literal;
+
+/// The log formats we import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// LiteLLM proxy spend logs (LiteLLM_SpendLogs as JSON Lines, CSV or Parquet).
+    Litellm,
+    /// OpenTelemetry GenAI spans as OTLP JSON (one document or JSON Lines).
+    Otel,
+    /// AWS Bedrock model-invocation logs (JSON Lines, optionally gzipped).
+    Bedrock,
+    /// Decide from the content of each file.
+    Auto,
+}
+
+impl LogFormat {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Litellm => "litellm",
+            LogFormat::Otel => "otel",
+            LogFormat::Bedrock => "bedrock",
+            LogFormat::Auto => "auto",
+        }
+    }
+}
+
+/// One request mapped onto the contract, before type checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExchangeRow {
+    /// Unique request id.
+    pub exchange_id: Option<String>,
+    /// Arrival time as the log wrote it (ISO text or epoch digits).
+    pub ts: Option<String>,
+    /// Billed account.
+    pub account_id: Option<String>,
+    /// Key used.
+    pub api_key_id: Option<String>,
+    /// Organisation.
+    pub org_id: Option<String>,
+    /// Client address (first of a forwarded list is taken later).
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Model requested.
+    pub model: Option<String>,
+    /// Prompt tokens.
+    pub input_tokens: Option<i64>,
+    /// Completion tokens.
+    pub output_tokens: Option<i64>,
+    /// Last user turn.
+    pub prompt: Option<String>,
+    /// Tool definitions sent.
+    pub tool_count: Option<i64>,
+    /// An image was sent.
+    pub has_image: Option<bool>,
+    /// Session or conversation id.
+    pub session_id: Option<String>,
+}
+
+/// A record read from a file, with where it came from.
+pub struct Record {
+    /// 1-based line (or row) number.
+    pub line: u64,
+    /// The record.
+    pub value: Value,
+}
+
+/// Opens a file, decompressing `.gz`.
+fn open_text(path: &Path) -> StoreResult<Box<dyn std::io::Read>> {
+    let file = std::fs::File::open(path).at(path, "cannot open")?;
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok(if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
+/// Reads a JSON Lines file (or a single JSON document spanning lines).
+pub fn read_json_records(path: &Path) -> StoreResult<Vec<Record>> {
+    let mut text = String::new();
+    open_text(path)?
+        .read_to_string(&mut text)
+        .map_err(|e| StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: format!("not readable UTF-8 text ({e})"),
+        })?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.is_empty() {
+        return Err(StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: "the file is empty".into(),
+        });
+    }
+    // A single document (OTLP files often are one pretty-printed object).
+    if !trimmed
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .ends_with('}')
+        || trimmed.starts_with('[')
+    {
+        let value: Value = serde_json::from_str(trimmed).map_err(|e| StoreError::BadValue {
+            path: path.into(),
+            column: "(json)".into(),
+            row: format!("line {}", e.line()),
+            problem: format!("invalid JSON: {e}"),
+        })?;
+        return Ok(match value {
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, value)| Record {
+                    line: i as u64 + 1,
+                    value,
+                })
+                .collect(),
+            value => vec![Record { line: 1, value }],
+        });
+    }
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    lines
+        .par_iter()
+        .map(|(i, line)| {
+            serde_json::from_str(line.trim_start_matches('\u{feff}'))
+                .map(|value| Record {
+                    line: *i as u64 + 1,
+                    value,
+                })
+                .map_err(|e| StoreError::BadValue {
+                    path: path.into(),
+                    column: "(json)".into(),
+                    row: format!("line {}", i + 1),
+                    problem: format!("invalid JSON: {e}"),
+                })
+        })
+        .collect()
+}
+
+/// Reads a CSV or Parquet table through DuckDB as one JSON object per row.
+pub fn read_table_records(run: &SqlRunner<'_>, path: &Path) -> StoreResult<Vec<Record>> {
+    let p = literal(&path.to_string_lossy());
+    let relation = match super::source::format_from_name(path) {
+        Some(super::source::FileFormat::Parquet) => format!("read_parquet({p})"),
+        _ => format!("read_csv({p}, header = true, all_varchar = true)"),
+    };
+    let mut stmt = run
+        .conn
+        .prepare(&format!(
+            "SELECT CAST(to_json(t) AS VARCHAR) FROM {relation} t"
+        ))
+        .at(path, "cannot read the table")?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .at(path, "cannot read the table")?
+        .collect::<Result<_, _>>()
+        .at(path, "cannot read the table")?;
+    rows.into_par_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let value: Value = serde_json::from_str(&text).map_err(|e| StoreError::BadValue {
+                path: path.into(),
+                column: "(row)".into(),
+                row: format!("row {}", i + 1),
+                problem: e.to_string(),
+            })?;
+            Ok(Record {
+                line: i as u64 + 1,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Reads the first non-empty line (or bytes) of a file, for sniffing.
+fn first_record(path: &Path) -> StoreResult<String> {
+    let reader = std::io::BufReader::new(open_text(path)?);
+    let mut head = String::new();
+    for line in reader.lines().take(200) {
+        let line = line.map_err(|e| StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: format!("not readable text ({e})"),
+        })?;
+        head.push_str(&line);
+        if head.len() > 4096 {
+            break;
+        }
+    }
+    Ok(head)
+}
+
+/// Decides a file's format from its first record.
+pub fn sniff(path: &Path) -> StoreResult<LogFormat> {
+    let name = path.to_string_lossy().to_lowercase();
+    if name.ends_with(".parquet") || name.ends_with(".csv") {
+        return Ok(LogFormat::Litellm);
+    }
+    let head = first_record(path)?;
+    if head.contains("\"resourceSpans\"") {
+        Ok(LogFormat::Otel)
+    } else if head.contains("\"ModelInvocationLog\"")
+        || (head.contains("\"modelId\"") && head.contains("\"inputTokenCount\""))
+    {
+        Ok(LogFormat::Bedrock)
+    } else if head.contains("\"request_id\"") && head.contains("\"startTime\"") {
+        Ok(LogFormat::Litellm)
+    } else {
+        Err(StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: "cannot tell the log format (no LiteLLM request_id/startTime, OTLP resourceSpans or Bedrock ModelInvocationLog); name it with --format".into(),
+        })
+    }
+}
+
+/// Maps one file's records to rows.
+pub fn map_file(
+    run: &SqlRunner<'_>,
+    path: &Path,
+    format: LogFormat,
+) -> StoreResult<Vec<(u64, ExchangeRow)>> {
+    let format = if format == LogFormat::Auto {
+        sniff(path)?
+    } else {
+        format
+    };
+    match format {
+        LogFormat::Litellm => {
+            let is_table = matches!(
+                super::source::format_from_name(path),
+                Some(super::source::FileFormat::Parquet | super::source::FileFormat::Csv)
+            );
+            let records = if is_table {
+                super::source::check_magic(
+                    path,
+                    super::source::format_from_name(path).expect("table"),
+                )?;
+                read_table_records(run, path)?
+            } else {
+                read_json_records(path)?
+            };
+            Ok(records
+                .par_iter()
+                .map(|r| (r.line, litellm::map(&r.value)))
+                .collect())
+        }
+        LogFormat::Bedrock => {
+            let records = read_json_records(path)?;
+            Ok(records
+                .par_iter()
+                .map(|r| (r.line, bedrock::map(&r.value)))
+                .collect())
+        }
+        LogFormat::Otel => {
+            let records = read_json_records(path)?;
+            if !records
+                .iter()
+                .any(|r| r.value.get("resourceSpans").is_some())
+            {
+                return Err(StoreError::NotWhatItSays {
+                    path: path.into(),
+                    reason: "no OTLP resourceSpans found".into(),
+                });
+            }
+            Ok(otel::map(&records))
+        }
+        LogFormat::Auto => unreachable!("resolved above"),
+    }
+}
+
+/// Creates the staging table the importers fill.
+pub const CREATE_STAGING: &str = "CREATE TEMP TABLE staging (
+    exchange_id VARCHAR, ts VARCHAR, account_id VARCHAR, api_key_id VARCHAR, org_id VARCHAR,
+    ip VARCHAR, user_agent VARCHAR, model VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+    prompt VARCHAR, tool_count INTEGER, has_image BOOLEAN, session_id VARCHAR,
+    src_file VARCHAR, src_line BIGINT);";
+
+/// Imports log files into the staging table; returns rows per file.
+pub fn stage_files(
+    run: &SqlRunner<'_>,
+    files: &[PathBuf],
+    format: LogFormat,
+) -> StoreResult<Vec<usize>> {
+    run.exec("cannot create the staging table", CREATE_STAGING)?;
+    let mut counts = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        run.progress.stage(&format!("Reading {}", path.display()))?;
+        run.progress.set_fraction(i as f32 / files.len() as f32);
+        let rows = map_file(run, path, format)?;
+        let file = path.to_string_lossy().into_owned();
+        let mut app = run.conn.appender("staging").at(path, "cannot stage rows")?;
+        for (line, r) in &rows {
+            app.append_row(params![
+                r.exchange_id,
+                r.ts,
+                r.account_id,
+                r.api_key_id,
+                r.org_id,
+                r.ip,
+                r.user_agent,
+                r.model,
+                r.input_tokens,
+                r.output_tokens,
+                r.prompt,
+                r.tool_count,
+                r.has_image,
+                r.session_id,
+                file,
+                *line as i64
+            ])
+            .at(path, "cannot stage rows")?;
+        }
+        app.flush().at(path, "cannot stage rows")?;
+        counts.push(rows.len());
+    }
+    Ok(counts)
+}

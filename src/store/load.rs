@@ -1,0 +1,238 @@
+//! Loads a source's contract tables into a case being built: checks every
+//! row, converts types, enriches IP addresses, and adds the derived columns
+//! the caller asks for, in one pass over the evidence.
+
+use duckdb::params;
+
+use super::error::{Context as _, StoreError, StoreResult};
+use super::ipdb::{IpDb, parse_ip};
+use super::mapping::ColumnMapping;
+use super::normalize::{self, ResolvedColumn};
+use super::runner::SqlRunner;
+use super::schema::{self, literal};
+use super::source::{Source, SourceKind, TableRef};
+
+/// What to apply while loading.
+pub struct LoadOptions<'a> {
+    /// Column mapping for `exchanges`.
+    pub mapping: &'a ColumnMapping,
+    /// Optional IP enrichment.
+    pub ip_db: Option<&'a IpDb>,
+    /// Extra columns of `exchanges`: (name, SQL over the contract columns).
+    pub derived: &'a [(&'a str, String)],
+}
+
+/// Attaches a DuckDB evidence file read-only as `evidence`.
+pub fn attach_evidence(run: &SqlRunner<'_>, source: &Source) -> StoreResult<()> {
+    if matches!(source.kind, SourceKind::DuckDb | SourceKind::Case) {
+        let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
+        run.exec(
+            "cannot open the evidence database read-only",
+            &format!(
+                "ATTACH {} AS evidence (READ_ONLY);",
+                literal(&path.to_string_lossy())
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Names of the tables and views in the attached evidence database.
+fn evidence_tables(run: &SqlRunner<'_>) -> StoreResult<Vec<String>> {
+    let mut stmt = run
+        .conn
+        .prepare(
+            "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_catalog = 'evidence'",
+        )
+        .at(run.file, "cannot list the evidence tables")?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .at(run.file, "cannot list the evidence tables")?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .at(run.file, "cannot list the evidence tables")
+}
+
+/// Loads all contract tables of `source` into the case connection.
+pub fn load_source(
+    run: &SqlRunner<'_>,
+    source: &Source,
+    opts: &LoadOptions<'_>,
+) -> StoreResult<()> {
+    attach_evidence(run, source)?;
+    let mut tables = source.tables()?;
+    if matches!(source.kind, SourceKind::DuckDb | SourceKind::Case) {
+        let present = evidence_tables(run)?;
+        if !present.iter().any(|t| t == "exchanges") {
+            return Err(StoreError::MissingTable {
+                path: source.path.clone(),
+                reason: format!(
+                    "the database has no `exchanges` table (tables found: {})",
+                    if present.is_empty() {
+                        "none".into()
+                    } else {
+                        present.join(", ")
+                    }
+                ),
+            });
+        }
+        tables.retain(|t| present.iter().any(|p| p == t.table));
+    }
+    load_tables(run, &tables, opts)
+}
+
+/// Loads the given table relations (exchanges required).
+pub fn load_tables(
+    run: &SqlRunner<'_>,
+    tables: &[TableRef],
+    opts: &LoadOptions<'_>,
+) -> StoreResult<()> {
+    let exchanges = tables
+        .iter()
+        .find(|t| t.table == "exchanges")
+        .expect("sources always locate an exchanges table");
+    run.progress.stage("Checking exchanges")?;
+    let cols = normalize::describe(run.conn, &exchanges.relation, &exchanges.file)?;
+    let resolved = normalize::resolve(
+        "exchanges",
+        schema::EXCHANGES,
+        &cols,
+        opts.mapping,
+        &exchanges.file,
+    )?;
+    normalize::validate(
+        run.conn,
+        "exchanges",
+        &exchanges.relation,
+        &resolved,
+        &exchanges.file,
+    )?;
+    let resolved = with_first_forwarded_ip(resolved);
+
+    let enrich = match opts.ip_db {
+        Some(db) => {
+            run.progress.stage("Enriching IP addresses")?;
+            build_ip_info(run, db, &exchanges.relation, &resolved)?;
+            true
+        }
+        None => false,
+    };
+
+    run.progress.stage("Loading exchanges")?;
+    let mut outer: Vec<String> = Vec::new();
+    for rc in &resolved {
+        let name = rc.column.name;
+        outer.push(match name {
+            "asn" | "asn_org" | "country" if enrich => {
+                format!("coalesce(n.{name}, ipi.{name}) AS {name}")
+            }
+            "category" => "n.category AS log_category".into(),
+            _ => format!("n.{name}"),
+        });
+    }
+    for (name, expr) in opts.derived {
+        outer.push(format!("{expr} AS {name}"));
+    }
+    let join = if enrich {
+        "LEFT JOIN ip_info ipi ON ipi.ip = n.ip"
+    } else {
+        ""
+    };
+    run.exec(
+        "cannot load exchanges",
+        &format!(
+            "CREATE TABLE exchanges AS SELECT {} FROM (SELECT {} FROM {}) n {join};",
+            outer.join(", "),
+            normalize::select_list(&resolved),
+            exchanges.relation
+        ),
+    )?;
+    if enrich {
+        run.exec("dropping IP lookups", "DROP TABLE ip_info;")?;
+    }
+
+    run.progress.stage("Loading accounts and events")?;
+    load_optional(run, tables, "accounts")?;
+    load_optional(run, tables, "events")?;
+    Ok(())
+}
+
+/// X-Forwarded-For style lists keep only the client (first) address.
+fn with_first_forwarded_ip(mut resolved: Vec<ResolvedColumn>) -> Vec<ResolvedColumn> {
+    for rc in &mut resolved {
+        if rc.column.name == "ip" && rc.source.is_some() {
+            rc.expr = format!("NULLIF(trim(split_part({}, ',', 1)), '')", rc.expr);
+        }
+    }
+    resolved
+}
+
+/// Looks every distinct address up and stores the answers in `ip_info`.
+fn build_ip_info(
+    run: &SqlRunner<'_>,
+    db: &IpDb,
+    relation: &str,
+    resolved: &[ResolvedColumn],
+) -> StoreResult<()> {
+    let ip_expr = &resolved
+        .iter()
+        .find(|r| r.column.name == "ip")
+        .expect("ip is a contract column")
+        .expr;
+    let mut stmt = run
+        .conn
+        .prepare(&format!(
+            "SELECT DISTINCT {ip_expr} FROM {relation} WHERE {ip_expr} IS NOT NULL"
+        ))
+        .at(run.file, "cannot list IP addresses")?;
+    let ips: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .at(run.file, "cannot list IP addresses")?
+        .collect::<Result<_, _>>()
+        .at(run.file, "cannot list IP addresses")?;
+    run.exec(
+        "cannot store IP lookups",
+        "CREATE TEMP TABLE ip_info (ip VARCHAR, asn INTEGER, asn_org VARCHAR, country VARCHAR);",
+    )?;
+    let mut app = run
+        .conn
+        .appender("ip_info")
+        .at(run.file, "cannot store IP lookups")?;
+    for ip in ips {
+        if let Some(info) = parse_ip(&ip).and_then(|a| db.lookup(a)) {
+            app.append_row(params![ip, info.asn, info.asn_org, info.country])
+                .at(run.file, "cannot store IP lookups")?;
+        }
+    }
+    app.flush().at(db.path(), "cannot store IP lookups")
+}
+
+/// Loads `accounts` or `events` when the source has them; otherwise creates
+/// the table empty (events) or from the accounts seen in exchanges.
+fn load_optional(run: &SqlRunner<'_>, tables: &[TableRef], name: &str) -> StoreResult<()> {
+    let columns = schema::table(name).expect("contract table");
+    if let Some(t) = tables.iter().find(|t| t.table == name) {
+        let cols = normalize::describe(run.conn, &t.relation, &t.file)?;
+        let resolved =
+            normalize::resolve(name, columns, &cols, &ColumnMapping::default(), &t.file)?;
+        normalize::validate(run.conn, name, &t.relation, &resolved, &t.file)?;
+        return run.exec(
+            &format!("cannot load {name}"),
+            &format!(
+                "CREATE TABLE {name} AS SELECT {} FROM {};",
+                normalize::select_list(&resolved),
+                t.relation
+            ),
+        );
+    }
+    let sql = if name == "accounts" {
+        "CREATE TABLE accounts AS SELECT account_id, CAST(NULL AS TIMESTAMP) AS created_at,
+           CAST(NULL AS VARCHAR) AS email_domain, CAST(NULL AS VARCHAR) AS payment_fingerprint,
+           CAST(NULL AS VARCHAR) AS signup_ip, CAST(NULL AS VARCHAR) AS signup_country,
+           CAST(NULL AS VARCHAR) AS verification_path, any_value(org_id) AS org_id
+         FROM exchanges GROUP BY account_id;"
+            .to_owned()
+    } else {
+        format!("CREATE TABLE {name} ({});", schema::column_defs(columns))
+    };
+    run.exec(&format!("cannot create {name}"), &sql)
+}

@@ -1,0 +1,400 @@
+//! End to end: each real log format imported through the CLI, awkward
+//! real-world cases included, and broken files of each kind refused with a
+//! message that names the file, the column and the line.
+
+mod common;
+
+use common::{cli, query_one, scratch, unchanged};
+
+#[test]
+fn litellm_jsonl_maps_accounts_forwarded_ips_agents_and_truncated_prompts() {
+    let dir = scratch(&["litellm_spend_logs.jsonl"]);
+    let log = dir.path().join("litellm_spend_logs.jsonl");
+    let case = dir.path().join("l.case.duckdb");
+    let run = unchanged(&[log.clone()], || {
+        cli(&[
+            "import",
+            "--format",
+            "litellm",
+            log.to_str().unwrap(),
+            "--out",
+            case.to_str().unwrap(),
+            "-q",
+        ])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(query_one::<i64>(&case, "SELECT count(*) FROM exchanges"), 4);
+    // end_user, else user, else team_id.
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT string_agg(account_id, ',' ORDER BY exchange_id) FROM exchanges"
+        ),
+        "cust-4471,u_ops,t_eval,cust-4471"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT ip FROM exchanges WHERE exchange_id = 'chatcmpl-9f2c'"
+        ),
+        "203.0.113.45"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT user_agent FROM exchanges WHERE exchange_id = 'chatcmpl-9f2c'"
+        ),
+        "python-httpx/0.27.0"
+    );
+    assert_eq!(
+        query_one::<i32>(
+            &case,
+            "SELECT tool_count FROM exchanges WHERE exchange_id = 'chatcmpl-9f2c'"
+        ),
+        2
+    );
+    assert!(query_one::<bool>(
+        &case,
+        "SELECT has_image FROM exchanges WHERE exchange_id = 'chatcmpl-9f2d'"
+    ));
+    // The offset is honoured: 11:30+02:00 is 09:30 UTC.
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT strftime(ts, '%H:%M') FROM exchanges WHERE exchange_id = 'chatcmpl-9f2f'"
+        ),
+        "09:30"
+    );
+    // Older releases kept the prompt in `messages`; model falls back to model_group.
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT model FROM exchanges WHERE exchange_id = 'chatcmpl-9f2f'"
+        ),
+        "claude-haiku"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT category FROM exchanges_v WHERE exchange_id = 'chatcmpl-9f2f'"
+        ),
+        "reasoning_cot"
+    );
+    // A prompt truncated LiteLLM-style still classifies.
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT category FROM exchanges_v WHERE exchange_id = 'chatcmpl-9f2e'"
+        ),
+        "rubric_grading"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT category FROM exchanges_v WHERE exchange_id = 'chatcmpl-9f2d'"
+        ),
+        "vision_computer_use"
+    );
+}
+
+#[test]
+fn litellm_csv_export_is_read_too() {
+    let dir = scratch(&["litellm_spend_logs.csv"]);
+    let log = dir.path().join("litellm_spend_logs.csv");
+    let case = dir.path().join("c.case.duckdb");
+    let run = unchanged(&[log.clone()], || {
+        cli(&[
+            "import",
+            log.to_str().unwrap(),
+            "--out",
+            case.to_str().unwrap(),
+            "-q",
+        ])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT string_agg(account_id, ',' ORDER BY exchange_id) FROM exchanges"
+        ),
+        "cust-9,u_ops"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT ip FROM exchanges WHERE exchange_id = 'chatcmpl-c1'"
+        ),
+        "203.0.113.9"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT user_agent FROM exchanges WHERE exchange_id = 'chatcmpl-c1'"
+        ),
+        "curl/8.5.0"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT category FROM exchanges_v WHERE exchange_id = 'chatcmpl-c1'"
+        ),
+        "writing"
+    );
+}
+
+#[test]
+fn otel_spans_take_identity_from_parent_spans_and_the_resource() {
+    let dir = scratch(&["otel_spans.json"]);
+    let log = dir.path().join("otel_spans.json");
+    let case = dir.path().join("o.case.duckdb");
+    let run = unchanged(&[log.clone()], || {
+        cli(&[
+            "import",
+            "--format",
+            "otel",
+            log.to_str().unwrap(),
+            "--out",
+            case.to_str().unwrap(),
+            "-q",
+        ])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    // Two inference spans; the execute_tool span and the HTTP span are not requests.
+    assert_eq!(query_one::<i64>(&case, "SELECT count(*) FROM exchanges"), 2);
+    let row = "FROM exchanges WHERE exchange_id = 'msg_01'";
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT account_id {row}")),
+        "acct_220"
+    );
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT ip {row}")),
+        "203.0.113.45"
+    );
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT user_agent {row}")),
+        "python-httpx/0.27.0"
+    );
+    assert_eq!(
+        query_one::<i64>(&case, &format!("SELECT input_tokens {row}")),
+        1840
+    );
+    assert_eq!(
+        query_one::<i64>(&case, &format!("SELECT output_tokens {row}")),
+        1280
+    );
+    assert_eq!(
+        query_one::<i32>(&case, &format!("SELECT tool_count {row}")),
+        3
+    );
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT session_id {row}")),
+        "conv_81a"
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            &format!("SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') {row}")
+        ),
+        "2026-05-03T02:14:07.512"
+    );
+    let other = "FROM exchanges WHERE exchange_id = 'bbbb0000bbbb0000'";
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT account_id {other}")),
+        "acct_221"
+    );
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT user_agent {other}")),
+        "gateway-resource-ua/1.0"
+    );
+    assert_eq!(
+        query_one::<i64>(&case, &format!("SELECT output_tokens {other}")),
+        40
+    );
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT prompt {other}")),
+        "Write a short poem about the sea."
+    );
+}
+
+#[test]
+fn bedrock_gzipped_logs_with_streaming_bodies() {
+    use std::io::Write as _;
+    let dir = scratch(&[]);
+    let gz = dir.path().join("invocations.jsonl.gz");
+    let text = std::fs::read(common::fixtures().join("bedrock_invocations.jsonl")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&text).unwrap();
+    enc.finish().unwrap();
+    let case = dir.path().join("b.case.duckdb");
+    let run = unchanged(&[gz.clone()], || {
+        cli(&[
+            "import",
+            gz.to_str().unwrap(),
+            "--out",
+            case.to_str().unwrap(),
+            "-q",
+        ])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(query_one::<i64>(&case, "SELECT count(*) FROM exchanges"), 3);
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT account_id FROM exchanges WHERE exchange_id = '3f6c1a2e-7d1b-4f1e-9a51-0c2d9e8b7a10'"
+        ),
+        "cust-4471"
+    );
+    let streaming = "FROM exchanges WHERE exchange_id = '5a7d0000-0000-4000-8000-000000000002'";
+    assert_eq!(
+        query_one::<String>(&case, &format!("SELECT account_id {streaming}")),
+        "arn:aws:sts::111122223333:assumed-role/reseller-app/sess-92"
+    );
+    assert!(query_one::<bool>(
+        &case,
+        &format!("SELECT has_image {streaming}")
+    ));
+    assert_eq!(
+        query_one::<i32>(&case, &format!("SELECT tool_count {streaming}")),
+        2
+    );
+    assert_eq!(
+        query_one::<i64>(&case, &format!("SELECT output_tokens {streaming}")),
+        300
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT category FROM exchanges_v WHERE exchange_id = '5a7d0000-0000-4000-8000-000000000003'"
+        ),
+        "math"
+    );
+}
+
+#[test]
+fn auto_format_reads_a_mix_and_enriches_ips() {
+    let dir = scratch(&[
+        "litellm_spend_logs.jsonl",
+        "otel_spans.json",
+        "bedrock_invocations.jsonl",
+    ]);
+    let files: Vec<std::path::PathBuf> = [
+        "litellm_spend_logs.jsonl",
+        "otel_spans.json",
+        "bedrock_invocations.jsonl",
+    ]
+    .iter()
+    .map(|f| dir.path().join(f))
+    .collect();
+    let ipdb = dir.path().join("ip2asn.tsv");
+    std::fs::write(&ipdb, "203.0.113.0\t203.0.113.255\t64500\tSG\tEXAMPLE-PROXY-NET\n2001:db8::\t2001:db8::ffff\t64501\tDE\tV6-NET\n").unwrap();
+    let case = dir.path().join("mix.case.duckdb");
+    let mut args = vec![
+        "import",
+        "-q",
+        "--out",
+        case.to_str().unwrap(),
+        "--ip-db",
+        ipdb.to_str().unwrap(),
+    ];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let mut evidence = files.clone();
+    evidence.push(ipdb.clone());
+    let run = unchanged(&evidence, || cli(&args));
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(query_one::<i64>(&case, "SELECT count(*) FROM exchanges"), 9);
+    assert_eq!(
+        query_one::<i32>(
+            &case,
+            "SELECT asn FROM exchanges WHERE exchange_id = 'chatcmpl-9f2c'"
+        ),
+        64500
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT country FROM exchanges WHERE exchange_id = 'chatcmpl-9f2f'"
+        ),
+        "DE"
+    );
+    assert_eq!(
+        query_one::<i64>(
+            &case,
+            "SELECT count(*) FROM exchanges WHERE asn IS NOT NULL"
+        ),
+        5
+    );
+}
+
+fn assert_refused(run: &common::Run, needles: &[&str]) {
+    assert!(!run.ok, "should fail");
+    for n in needles {
+        assert!(run.stderr.contains(n), "stderr lacks {n:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn broken_files_are_refused_with_file_column_and_line_and_leave_nothing() {
+    let dir = scratch(&[
+        "broken_litellm.jsonl",
+        "bad_timestamp_bedrock.jsonl",
+        "not_spans_otel.json",
+    ]);
+    let p = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    let case = dir.path().join("x.case.duckdb");
+    let out = case.to_str().unwrap();
+
+    let run = cli(&[
+        "import",
+        "--format",
+        "litellm",
+        &p("broken_litellm.jsonl"),
+        "--out",
+        out,
+        "-q",
+    ]);
+    assert_refused(&run, &["broken_litellm.jsonl", "line 3", "invalid JSON"]);
+
+    let run = cli(&[
+        "import",
+        "--format",
+        "bedrock",
+        &p("bad_timestamp_bedrock.jsonl"),
+        "--out",
+        out,
+        "-q",
+    ]);
+    assert_refused(
+        &run,
+        &[
+            "bad_timestamp_bedrock.jsonl",
+            "`ts`",
+            "line 2",
+            "yesterday at noon",
+        ],
+    );
+
+    let run = cli(&[
+        "import",
+        "--format",
+        "otel",
+        &p("not_spans_otel.json"),
+        "--out",
+        out,
+        "-q",
+    ]);
+    assert_refused(&run, &["not_spans_otel.json", "resourceSpans"]);
+
+    let run = cli(&["import", &p("not_spans_otel.json"), "--out", out, "-q"]);
+    assert_refused(&run, &["cannot tell the log format"]);
+
+    // Nothing half-written: no case file, no temporary file.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("case") || n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
