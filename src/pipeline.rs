@@ -140,7 +140,10 @@ pub fn build(
     derive::derive(&run, &taxonomy)?;
     let statements = run.statements();
     if matches!(source.kind, SourceKind::DuckDb) {
-        run.exec("cannot detach the evidence", "DETACH evidence;")?;
+        run.exec(
+            "cannot detach the evidence",
+            &format!("DETACH {};", crate::store::source::EVIDENCE_ALIAS),
+        )?;
     }
     progress.stage("Hashing evidence")?;
     let evidence = hashing.join().expect("hashing thread")?;

@@ -12,7 +12,7 @@ use common::{cli, query_one, scratch, unchanged};
 fn csv_with_epoch_and_iso_times_and_a_bad_row() {
     let dir = scratch(&["bad_ts_row.csv"]);
     let src = dir.path().join("bad_ts_row.csv");
-    let run = unchanged(&[src.clone()], || {
+    let run = unchanged(std::slice::from_ref(&src), || {
         cli(&["summary", src.to_str().unwrap(), "-q"])
     });
     assert!(!run.ok);
@@ -112,7 +112,7 @@ fn duckdb_evidence_is_opened_read_only_and_never_changes() {
     let dir = scratch(&[]);
     let db = dir.path().join("evidence.duckdb");
     make_duckdb_evidence(&db);
-    let run = unchanged(&[db.clone()], || {
+    let run = unchanged(std::slice::from_ref(&db), || {
         cli(&["summary", db.to_str().unwrap(), "--json"])
     });
     assert!(run.ok, "{}", run.stderr);
@@ -128,7 +128,7 @@ fn duckdb_evidence_is_opened_read_only_and_never_changes() {
     );
     // Every command reuses the case; the evidence stays untouched.
     let out = dir.path().join("cats.csv");
-    let run = unchanged(&[db.clone()], || {
+    let run = unchanged(std::slice::from_ref(&db), || {
         cli(&[
             "classify",
             db.to_str().unwrap(),
@@ -177,13 +177,11 @@ fn running_as_root() -> bool {
 #[test]
 fn a_read_only_evidence_folder_is_never_written() {
     let dir = scratch(&[]);
-    let folder = dir.path().join("evidence");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::copy(
-        common::fixtures().join("mapped_table.csv"),
-        folder.join("exchanges.csv"),
-    )
-    .unwrap();
+    // The folder where the case would go by default (beside the evidence
+    // folder) is read-only, and so is the evidence folder itself.
+    let ro = dir.path().join("read_only");
+    let folder = ro.join("incident");
+    std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
         folder.join("exchanges.csv"),
         "ts,account_id,prompt\n2026-05-03T02:14:07Z,c1,hello\n",
@@ -198,7 +196,9 @@ fn a_read_only_evidence_folder_is_never_written() {
     for p in [dir.path(), &cases] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
-    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    for p in [&folder, &ro] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
     let as_user = |args: &[&str]| -> common::Run {
         let mut cmd = if running_as_root() {
             let mut c = std::process::Command::new("setpriv");

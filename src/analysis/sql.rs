@@ -3,22 +3,20 @@
 
 /// Steps of prompt normalisation for template fingerprints, applied in
 /// order: (RE2 pattern, replacement). Code, URLs, e-mail addresses, quoted
-/// strings, names inside sentences and numbers become placeholders, so
+/// strings, numbers and names inside sentences become placeholders, so
 /// prompts filled from one template share one normalised text.
 pub const NORMALISE_STEPS: &[(&str, &str)] = &[
-    (r"```[\s\S]*?```", " <code> "),
-    (r"https?://\S+", " <url> "),
-    (r"[\w.+-]+@[\w-]+(\.[\w-]+)+", " <email> "),
+    // One pass for code blocks, URLs, e-mail addresses, quoted strings and
+    // numbers or ids: unbounded repetitions and ASCII classes keep RE2 fast
+    // (bounded ones and Unicode \s made this step 5x slower, measured).
     (
-        r#""[^"\n]{0,300}"|“[^”\n]{0,300}”|«[^»\n]{0,300}»|「[^」\n]{0,300}」"#,
-        " <str> ",
+        r#"```[^`]*```|https?://[^ \n]+|[A-Za-z0-9._+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+|"[^"]*"|“[^”]*”|«[^»]*»|「[^」]*」|[0-9][0-9a-fA-F.,:_/-]*"#,
+        "<v>",
     ),
+    // Capitalised words inside a sentence: names.
     (r"([a-z,;:] )[A-Z][a-z]+", r"\1<name>"),
-    (
-        r"[0-9a-fA-F]*[0-9][0-9a-fA-F]*([.,:_/-][0-9a-fA-F]+)*",
-        "<n>",
-    ),
-    (r"\s+", " "),
+    // Runs of white space (single spaces are left alone: replacing every one is slow).
+    (r"[ \t\r\n]{2,}", " "),
 ];
 
 /// SQL expression that normalises the prompt expression `x`.

@@ -8,12 +8,12 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Number of MinHash functions (bands x rows).
-const HASHES: usize = 32;
-/// Rows per LSH band; 8 bands of 4 rows find pairs above ~0.6 similarity
-/// with high probability.
+const HASHES: usize = 64;
+/// Rows per LSH band; 16 bands of 4 rows make pairs above 0.6 similarity
+/// candidates with probability above 0.88.
 const ROWS: usize = 4;
 /// Estimated Jaccard similarity at which two templates are one group.
-pub const SIMILARITY_CUT: f32 = 0.7;
+pub const SIMILARITY_CUT: f32 = 0.6;
 
 /// MinHash signature of a text's word 3-grams.
 pub fn signature(text: &str) -> [u64; HASHES] {

@@ -464,7 +464,7 @@ pub fn build(recipe: &Recipe) -> Population {
                 verification: if chance(r, 0.93) {
                     "standard"
                 } else {
-                    *pick(r, &["education", "startup_program", "research_program"])
+                    ["education", "startup_program", "research_program"][dist::below(r, 3)]
                 },
                 mini_share: 0.2 + 0.3 * dist::unit(r),
                 adoption: Adoption {

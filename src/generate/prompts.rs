@@ -321,7 +321,7 @@ fn campaign(r: &mut Rng, c: u8, cat: Cat, out: &mut String) -> (bool, i32) {
                 quoted(r, out, 10);
                 out.push_str(" 回答 ");
                 number(r, out, 90000);
-                out.push_str("：");
+                out.push('：');
                 quoted(r, out, 20);
             }
             (false, 0)

@@ -131,7 +131,8 @@ fn account_day(
     if !chance(&mut r, p.active_prob) {
         return Vec::new();
     }
-    let weekday = (day + 0) % 7; // 2026-01-05 is a Monday: 0 = Monday.
+    // 2026-01-05 (day 0) is a Monday: weekday 0 = Monday.
+    let weekday = day % 7;
     let mut mean = p.daily_mean;
     if let Rhythm::Diurnal { workdays: true, .. } = p.rhythm
         && weekday >= 5
@@ -171,7 +172,7 @@ fn account_day(
                 "req_{}",
                 hex(seed, &[11, account as u64, day as u64, k as u64])
             ),
-            ts_us: ts * 1_000_000 + dist::below(&mut r, 1_000_000) as i64,
+            ts_us: ts * 1_000_000 + dist::below(&mut r, 1000) as i64 * 1000,
             account: account as u32,
             api_key_id: format!("key_{}", &hex(seed, &[12, account as u64, key])[..12]),
             ip,

@@ -10,7 +10,7 @@ use super::mapping::ColumnMapping;
 use super::normalize::{self, ResolvedColumn};
 use super::runner::SqlRunner;
 use super::schema::{self, literal};
-use super::source::{Source, SourceKind, TableRef};
+use super::source::{EVIDENCE_ALIAS, Source, SourceKind, TableRef};
 
 /// What to apply while loading.
 pub struct LoadOptions<'a> {
@@ -22,14 +22,14 @@ pub struct LoadOptions<'a> {
     pub derived: &'a [(&'a str, String)],
 }
 
-/// Attaches a DuckDB evidence file read-only as `evidence`.
+/// Attaches a DuckDB evidence file read-only.
 pub fn attach_evidence(run: &SqlRunner<'_>, source: &Source) -> StoreResult<()> {
     if matches!(source.kind, SourceKind::DuckDb | SourceKind::Case) {
         let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
         run.exec(
             "cannot open the evidence database read-only",
             &format!(
-                "ATTACH {} AS evidence (READ_ONLY);",
+                "ATTACH {} AS {EVIDENCE_ALIAS} (READ_ONLY);",
                 literal(&path.to_string_lossy())
             ),
         )?;
@@ -42,11 +42,11 @@ fn evidence_tables(run: &SqlRunner<'_>) -> StoreResult<Vec<String>> {
     let mut stmt = run
         .conn
         .prepare(
-            "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_catalog = 'evidence'",
+            "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_catalog = ?",
         )
         .at(run.file, "cannot list the evidence tables")?;
     let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+        .query_map([EVIDENCE_ALIAS], |r| r.get::<_, String>(0))
         .at(run.file, "cannot list the evidence tables")?;
     rows.collect::<Result<Vec<_>, _>>()
         .at(run.file, "cannot list the evidence tables")

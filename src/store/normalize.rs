@@ -96,7 +96,7 @@ fn convert(x: &str, src: &str, target: &str) -> (String, bool) {
         }
         "VARCHAR" => {
             if src == "VARCHAR" {
-                (format!("NULLIF(trim({x}), '')"), false)
+                (format!("NULLIF({x}, '')"), false)
             } else {
                 (format!("CAST({x} AS VARCHAR)"), false)
             }

@@ -56,6 +56,10 @@ pub struct Source {
     pub files: Vec<PathBuf>,
 }
 
+/// The name a DuckDB evidence database is attached under (unlikely to clash
+/// with the catalog name DuckDB derives from a case file's name).
+pub const EVIDENCE_ALIAS: &str = "distillscope_evidence";
+
 const DUCKDB_MAGIC_OFFSET: usize = 8;
 
 /// Reads the first bytes of a file.
@@ -205,7 +209,7 @@ impl Source {
     }
 
     /// The contract tables this source holds. For a DuckDB database the
-    /// caller must have attached it as `evidence`.
+    /// caller must have attached it as [`EVIDENCE_ALIAS`].
     pub fn tables(&self) -> StoreResult<Vec<TableRef>> {
         match &self.kind {
             SourceKind::Folder => folder_tables(&self.path),
@@ -218,7 +222,7 @@ impl Source {
                 .iter()
                 .map(|(name, _)| TableRef {
                     table: name,
-                    relation: format!("evidence.{name}"),
+                    relation: format!("{EVIDENCE_ALIAS}.{name}"),
                     file: self.path.clone(),
                 })
                 .collect()),
