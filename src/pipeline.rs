@@ -227,6 +227,7 @@ pub fn import_logs(
         table: "exchanges",
         relation: "staging".into(),
         file: first.clone(),
+        files: files.to_vec(),
     };
     load::load_tables(
         &run,
@@ -276,31 +277,13 @@ pub fn import_logs(
 /// table `labels_override` (the case file is not changed).
 pub fn relabel_into_temp(case: &Case, taxonomy: &Taxonomy) -> StoreResult<()> {
     use crate::store::error::Context as _;
-    let conn = &case.conn;
-    let mut stmt = conn
-        .prepare("SELECT template_id, sample_prompt, normalized FROM templates")
-        .at(&case.path, "reading templates")?;
-    let rows: Vec<(u64, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .at(&case.path, "reading templates")?
-        .collect::<Result<_, _>>()
-        .at(&case.path, "reading templates")?;
+    let rows = derive::read_templates(&case.conn, &case.path)?;
     let labels = derive::label_templates(taxonomy, &rows);
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE labels_override (template_id UBIGINT, category VARCHAR, category_rule VARCHAR, template_group UBIGINT);",
-    )
-    .at(&case.path, "labelling templates")?;
-    let mut app = conn
-        .appender("labels_override")
+    case.conn
+        .execute_batch(
+            &sql::CREATE_TEMPLATE_LABELS
+                .replace("TABLE template_labels", "TEMP TABLE labels_override"),
+        )
         .at(&case.path, "labelling templates")?;
-    for l in labels {
-        app.append_row(duckdb::params![
-            l.template_id,
-            l.category,
-            l.category_rule,
-            l.template_group
-        ])
-        .at(&case.path, "labelling templates")?;
-    }
-    app.flush().at(&case.path, "labelling templates")
+    derive::write_labels(&case.conn, &case.path, "labels_override", &labels)
 }

@@ -274,3 +274,46 @@ fn the_bundled_demo_incident_summarises() {
     assert!(again.ok);
     assert_eq!(again.stdout, run.stdout);
 }
+
+#[test]
+fn an_empty_exchanges_table_is_refused() {
+    let dir = scratch(&[]);
+    let src = dir.path().join("empty.csv");
+    std::fs::write(&src, "ts,account_id,prompt\n").unwrap();
+    let run = cli(&["summary", src.to_str().unwrap()]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("table `exchanges` is empty") && run.stderr.contains("empty.csv"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("empty.case.duckdb").exists());
+}
+
+#[test]
+fn a_folder_of_parquet_parts_is_one_table() {
+    let dir = scratch(&[]);
+    let folder = dir.path().join("incident");
+    std::fs::create_dir_all(folder.join("exchanges")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    for (i, from) in [(0, 0), (1, 300)] {
+        let part = folder.join(format!("exchanges/part-000{i}.parquet"));
+        conn.execute_batch(&format!(
+            "COPY (SELECT 'e' || x AS exchange_id, TIMESTAMP '2026-04-22' + INTERVAL (x) MINUTE AS ts,
+                          'a' || (x % 5) AS account_id FROM range({from}, {from} + 300) t(x))
+             TO '{}' (FORMAT parquet);",
+            part.display()
+        ))
+        .unwrap();
+    }
+    let parts: Vec<PathBuf> = (0..2)
+        .map(|i| folder.join(format!("exchanges/part-000{i}.parquet")))
+        .collect();
+    let run = unchanged(&parts, || {
+        cli(&["summary", folder.to_str().unwrap(), "--json"])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    let s: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(s["exchanges"], 600);
+    assert_eq!(s["evidence_sha256"].as_array().unwrap().len(), 2);
+}

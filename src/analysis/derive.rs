@@ -3,7 +3,9 @@
 //! aggregates every view reads. SQL does the heavy lifting; Rust classifies
 //! the (far fewer) distinct templates in parallel.
 
-use duckdb::params;
+use std::path::Path;
+
+use duckdb::{Connection, params};
 use rayon::prelude::*;
 
 use super::sql;
@@ -49,30 +51,16 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     run.exec("building the template table", &sql::create_templates())?;
 
     run.progress.stage("Classifying templates")?;
-    let rows = read_templates(run)?;
+    let rows = read_templates(run.conn, run.file)?;
     let labels = label_templates(taxonomy, &rows);
     run.exec("creating template labels", sql::CREATE_TEMPLATE_LABELS)?;
-    {
-        let mut app = run
-            .conn
-            .appender("template_labels")
-            .at(run.file, "writing template labels")?;
-        for l in &labels {
-            app.append_row(params![
-                l.template_id,
-                l.category,
-                l.category_rule,
-                l.template_group
-            ])
-            .at(run.file, "writing template labels")?;
-        }
-        app.flush().at(run.file, "writing template labels")?;
-    }
+    write_labels(run.conn, run.file, "template_labels", &labels)?;
     run.exec("creating the labelled view", sql::CREATE_EXCHANGES_VIEW)?;
 
     run.progress.stage("Aggregating per account and day")?;
     run.exec("aggregating per account and day", sql::CREATE_ACCOUNT_DAY)?;
     run.exec("aggregating per day", sql::CREATE_DAILY_CATEGORY)?;
+    run.exec("aggregating per category", sql::CREATE_CATEGORY_SUMMARY)?;
     run.progress.stage("Summarising accounts")?;
     run.exec("summarising accounts", sql::CREATE_ACCOUNT_SUMMARY)?;
     run.exec(
@@ -82,14 +70,35 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     Ok(())
 }
 
-fn read_templates(run: &SqlRunner<'_>) -> StoreResult<Vec<(u64, String, String)>> {
-    let mut stmt = run
-        .conn
+/// Reads (template_id, sample prompt, normalised text) from `templates`.
+pub fn read_templates(conn: &Connection, file: &Path) -> StoreResult<Vec<(u64, String, String)>> {
+    let mut stmt = conn
         .prepare("SELECT template_id, sample_prompt, normalized FROM templates")
-        .at(run.file, "reading templates")?;
+        .at(file, "reading templates")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, u64>(0)?, r.get(1)?, r.get(2)?)))
-        .at(run.file, "reading templates")?;
+        .at(file, "reading templates")?;
     rows.collect::<Result<Vec<_>, _>>()
-        .at(run.file, "reading templates")
+        .at(file, "reading templates")
+}
+
+/// Appends labels to an existing label table (`template_labels` or a
+/// temporary one with the same columns).
+pub fn write_labels(
+    conn: &Connection,
+    file: &Path,
+    table: &str,
+    labels: &[TemplateLabel],
+) -> StoreResult<()> {
+    let mut app = conn.appender(table).at(file, "writing template labels")?;
+    for l in labels {
+        app.append_row(params![
+            l.template_id,
+            l.category,
+            l.category_rule,
+            l.template_group
+        ])
+        .at(file, "writing template labels")?;
+    }
+    app.flush().at(file, "writing template labels")
 }

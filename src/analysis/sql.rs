@@ -82,6 +82,11 @@ pub const CREATE_DAILY_CATEGORY: &str = "CREATE OR REPLACE TABLE daily_category 
     SELECT day, category, sum(exchanges) AS exchanges, count(DISTINCT account_id) AS accounts
     FROM account_day GROUP BY day, category;";
 
+/// Per category: volume and accounts (what `summary` and the category view read).
+pub const CREATE_CATEGORY_SUMMARY: &str = "CREATE OR REPLACE TABLE category_summary AS
+    SELECT category, sum(exchanges)::BIGINT AS exchanges, count(DISTINCT account_id) AS accounts
+    FROM account_day GROUP BY category;";
+
 /// Per account: volume, span, infrastructure counts and top category.
 pub const CREATE_ACCOUNT_SUMMARY: &str = "CREATE OR REPLACE TABLE account_summary AS
     WITH top AS (

@@ -125,9 +125,8 @@ pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
     let categories = rows(
         conn,
         path,
-        "SELECT category, sum(exchanges)::BIGINT AS n, sum(exchanges) / (SELECT sum(exchanges) FROM daily_category),
-                (SELECT count(DISTINCT account_id) FROM account_day a WHERE a.category = d.category)
-         FROM daily_category d GROUP BY category ORDER BY n DESC, category",
+        "SELECT category, exchanges, exchanges / (SELECT sum(exchanges) FROM category_summary), accounts
+         FROM category_summary ORDER BY exchanges DESC, category",
         |r| Ok(CategoryCount { category: r.get(0)?, exchanges: r.get(1)?, share: r.get(2)?, accounts: r.get(3)? }),
     )?;
     let top_accounts = rows(

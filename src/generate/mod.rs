@@ -39,6 +39,9 @@ pub struct GenerateReport {
     pub per_label: Vec<(String, u64)>,
 }
 
+/// Exchanges per Parquet part of a large incident.
+const PART_ROWS: usize = 4_000_000;
+
 const EXCHANGES_DDL: &str =
     "CREATE TABLE exchanges (exchange_id VARCHAR, ts TIMESTAMP, account_id VARCHAR,
     api_key_id VARCHAR, org_id VARCHAR, ip VARCHAR, asn INTEGER, asn_org VARCHAR, country VARCHAR,
@@ -175,57 +178,100 @@ pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult
         .prefix(".distillscope-generate-")
         .tempdir_in(parent)
         .at(parent, "cannot create a working folder")?;
-    let db_path = staging.path().join("work.duckdb");
-    let conn = Connection::open(&db_path).at(&db_path, "cannot create the working database")?;
+    let folder = staging.path().join("incident");
+    let parts_dir = folder.join("exchanges");
+    std::fs::create_dir_all(&parts_dir).at(&parts_dir, "cannot create the output folder")?;
+    // Rows go through an in-memory table to Parquet parts: storing them in a
+    // database file first cost more than generating them (measured).
+    let conn = Connection::open_in_memory().at(&folder, "cannot start DuckDB")?;
     conn.execute_batch("SET memory_limit = '4GB'; SET enable_progress_bar = false;")
-        .at(&db_path, "configuring DuckDB")?;
+        .at(&folder, "configuring DuckDB")?;
 
     progress.stage("Building accounts")?;
     let pop = population::build(recipe);
-    write_accounts(&conn, recipe, &pop, &db_path)?;
+    write_accounts(&conn, recipe, &pop, &folder)?;
     conn.execute_batch(EXCHANGES_DDL)
-        .at(&db_path, "creating exchanges")?;
+        .at(&folder, "creating exchanges")?;
 
     progress.stage("Generating traffic")?;
     let mut per_label = std::collections::BTreeMap::<String, u64>::new();
     let mut total = 0u64;
-    {
-        let mut app = conn
-            .appender("exchanges")
-            .at(&db_path, "writing exchanges")?;
-        for d in 0..DAYS {
+    let mut part_rows = 0usize;
+    let mut parts: Vec<PathBuf> = Vec::new();
+    // Days are generated on the rayon pool one ahead of DuckDB appending the
+    // previous one, so both cores stay busy.
+    let seed = recipe.seed;
+    let campaigns = recipe.campaigns.len();
+    std::thread::scope(|scope| -> StoreResult<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<traffic::Exchange>>(1);
+        let pop_ref = &pop;
+        let producer_progress = progress.clone();
+        std::thread::Builder::new()
+            .name("generate-days".into())
+            .spawn_scoped(scope, move || {
+                for d in 0..DAYS {
+                    if producer_progress.is_cancelled() {
+                        break;
+                    }
+                    if tx.send(traffic::day(seed, pop_ref, campaigns, d)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawn generator thread");
+        for (d, rows) in rx.iter().enumerate() {
             progress.check()?;
             progress.set_fraction(d as f32 / DAYS as f32);
-            let rows = traffic::day(recipe.seed, &pop, recipe.campaigns.len(), d);
             for e in &rows {
                 let label = pop.profiles[e.account as usize].archetype.label(recipe);
                 *per_label.entry(label).or_default() += 1;
             }
             total += rows.len() as u64;
-            for chunk in rows.chunks(100_000) {
-                app.append_record_batch(batch(&pop, chunk))
-                    .at(&db_path, "writing exchanges")?;
+            part_rows += rows.len();
+            {
+                let mut app = conn
+                    .appender("exchanges")
+                    .at(&folder, "writing exchanges")?;
+                for chunk in rows.chunks(100_000) {
+                    app.append_record_batch(batch(&pop, chunk))
+                        .at(&folder, "writing exchanges")?;
+                }
+                app.flush().at(&folder, "writing exchanges")?;
+            }
+            if part_rows >= PART_ROWS || d + 1 == DAYS as usize {
+                let part = parts_dir.join(format!("part-{:04}.parquet", parts.len()));
+                conn.execute_batch(&format!(
+                    "COPY exchanges TO {} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880);
+                     DELETE FROM exchanges;",
+                    literal(&part.to_string_lossy())
+                ))
+                .at(&part, "writing Parquet")?;
+                parts.push(part);
+                part_rows = 0;
             }
         }
-        app.flush().at(&db_path, "writing exchanges")?;
-    }
+        Ok(())
+    })?;
+    progress.check()?;
 
-    progress.stage("Writing Parquet")?;
-    let folder = staging.path().join("incident");
-    std::fs::create_dir(&folder).at(&folder, "cannot create the output folder")?;
+    progress.stage("Writing accounts, events and truth")?;
     let f = |name: &str| literal(&folder.join(name).to_string_lossy());
     conn.execute_batch(&format!(
-        "COPY exchanges TO {} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880);
-         COPY (SELECT * FROM accounts ORDER BY account_id) TO {} (FORMAT parquet, COMPRESSION zstd);
+        "COPY (SELECT * FROM accounts ORDER BY account_id) TO {} (FORMAT parquet, COMPRESSION zstd);
          COPY events TO {} (FORMAT parquet);
          COPY (SELECT account_id, label, is_campaign, grp AS \"group\" FROM truth ORDER BY account_id) TO {} (FORMAT csv, HEADER true);",
-        f("exchanges.parquet"),
         f("accounts.parquet"),
         f("events.parquet"),
         f("truth.csv"),
     ))
     .at(&folder, "writing the incident files")?;
     drop(conn);
+    // A small incident is one file; a large one a folder of parts.
+    if parts.len() == 1 {
+        std::fs::rename(&parts[0], folder.join("exchanges.parquet"))
+            .at(&folder, "moving exchanges")?;
+        std::fs::remove_dir(&parts_dir).at(&parts_dir, "removing the parts folder")?;
+    }
     // An IP database for the synthetic address space, in the iptoasn layout.
     let mut ipdb = String::new();
     for (start, end, net) in world::ranges() {

@@ -244,7 +244,11 @@ pub fn validate(
         }
     }
     let counts: Vec<String> = std::iter::once("count(*)".to_owned())
-        .chain(conditions.iter().map(|(_, c, _)| format!("count_if({c})")))
+        .chain(
+            conditions
+                .iter()
+                .map(|(_, c, _)| format!("coalesce(count_if({c}), 0)")),
+        )
         .collect();
     let sql = format!("SELECT {} FROM {relation}", counts.join(", "));
     let values: Vec<i64> = conn

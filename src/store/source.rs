@@ -41,8 +41,10 @@ pub struct TableRef {
     pub table: &'static str,
     /// SQL relation (a table function call or a qualified table name).
     pub relation: String,
-    /// The file this table comes from, for messages.
+    /// The file (or parts folder) this table comes from, for messages.
     pub file: PathBuf,
+    /// Every file whose bytes make up the table.
+    pub files: Vec<PathBuf>,
 }
 
 /// An opened-for-reading source: its kind and where each table is.
@@ -174,7 +176,10 @@ impl Source {
             path: path.to_path_buf(),
         })?;
         if meta.is_dir() {
-            let files = folder_tables(path)?.into_iter().map(|t| t.file).collect();
+            let files = folder_tables(path)?
+                .into_iter()
+                .flat_map(|t| t.files)
+                .collect();
             return Ok(Source {
                 path: path.into(),
                 kind: SourceKind::Folder,
@@ -217,6 +222,7 @@ impl Source {
                 table: "exchanges",
                 relation: read_file_sql(&self.path, *format),
                 file: self.path.clone(),
+                files: vec![self.path.clone()],
             }]),
             SourceKind::DuckDb | SourceKind::Case => Ok(super::schema::TABLES
                 .iter()
@@ -224,6 +230,7 @@ impl Source {
                     table: name,
                     relation: format!("{EVIDENCE_ALIAS}.{name}"),
                     file: self.path.clone(),
+                    files: vec![self.path.clone()],
                 })
                 .collect()),
         }
@@ -231,14 +238,50 @@ impl Source {
 }
 
 /// The table files of a folder: `exchanges.<ext>` (required), `accounts.<ext>`
-/// and `events.<ext>`, each optionally gzipped; or a sub-folder `exchanges/`
-/// of Parquet parts.
+/// and `events.<ext>`, each optionally gzipped; or, for a table, a sub-folder
+/// of that name holding Parquet parts (`exchanges/part-0000.parquet`, ...).
 fn folder_tables(dir: &Path) -> StoreResult<Vec<TableRef>> {
     let entries = std::fs::read_dir(dir).at(dir, "cannot list folder")?;
     let mut found: Vec<TableRef> = Vec::new();
     let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     names.sort();
     for path in names {
+        if path.is_dir() {
+            let dir_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let Some((table, _)) = super::schema::TABLES.iter().find(|(t, _)| *t == dir_name)
+            else {
+                continue;
+            };
+            let mut parts: Vec<PathBuf> = std::fs::read_dir(&path)
+                .at(&path, "cannot list folder")?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| format_from_name(p) == Some(FileFormat::Parquet))
+                .collect();
+            parts.sort();
+            if parts.is_empty() {
+                continue;
+            }
+            for part in &parts {
+                check_magic(part, FileFormat::Parquet)?;
+            }
+            if found.iter().any(|t| t.table == *table) {
+                return Err(StoreError::MissingTable {
+                    path: dir.into(),
+                    reason: format!("more than one file for table `{table}`"),
+                });
+            }
+            let glob = path.join("*.parquet");
+            found.push(TableRef {
+                table,
+                relation: format!("read_parquet({})", literal(&glob.to_string_lossy())),
+                file: path.clone(),
+                files: parts,
+            });
+            continue;
+        }
         let (name, _) = name_without_gz(&path);
         for (table, _) in super::schema::TABLES {
             let is_table = name
@@ -261,6 +304,7 @@ fn folder_tables(dir: &Path) -> StoreResult<Vec<TableRef>> {
                 table,
                 relation: read_file_sql(&path, format),
                 file: path.clone(),
+                files: vec![path.clone()],
             });
         }
     }
