@@ -5,7 +5,7 @@
 //! data and the analyst's work in a case file; [`analysis`] computes
 //! aggregates, categories and templates (no UI); [`export`] writes what
 //! leaves the building; [`generate`] makes the synthetic incident; [`cli`]
-//! is the headless face of all of it.
+//! is the headless face of all of it, and [`ui`] the desktop app.
 //!
 //! # Failures
 //!
@@ -24,3 +24,4 @@ pub mod export;
 pub mod generate;
 pub mod pipeline;
 pub mod store;
+pub mod ui;

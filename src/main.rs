@@ -1,18 +1,21 @@
-//! The `distillscope` binary: parse the command line and run a headless
-//! command.
+//! The `distillscope` binary: parse the command line, then run a headless
+//! command or open the desktop app.
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, Parser as _};
+use clap::Parser as _;
 use distillscope::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
     match args.command {
         Some(command) => cli::run(command),
-        None => {
-            let _ = Cli::command().print_help();
-            ExitCode::from(2)
-        }
+        None => match distillscope::ui::run(args.path, args.renderer) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

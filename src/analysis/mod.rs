@@ -1,8 +1,12 @@
 //! Analysis without any UI: the derive step, aggregates, the capability
-//! classifier, template fingerprints and the incident summary.
+//! classifier, template fingerprints, the incident summary, and the queries behind
+//! every view of the selection.
 
+pub mod days;
 pub mod derive;
+pub mod selection;
 pub mod sql;
 pub mod summary;
 pub mod taxonomy;
 pub mod templates;
+pub mod views;

@@ -3,7 +3,8 @@
 
 use duckdb::Connection;
 
-use crate::store::case::Case;
+use super::views::query_rows;
+use crate::store::case::{Case, CaseMeta};
 use crate::store::error::{Context as _, StoreResult};
 
 /// Exchanges of one day.
@@ -84,24 +85,19 @@ pub struct Summary {
     pub classifier_disagreements: i64,
 }
 
-fn rows<T>(
-    conn: &Connection,
-    path: &std::path::Path,
-    sql: &str,
-    f: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
-) -> StoreResult<Vec<T>> {
-    let mut stmt = conn.prepare(sql).at(path, "summary query")?;
-    let out = stmt
-        .query_map([], f)
-        .at(path, "summary query")?
-        .collect::<Result<Vec<_>, _>>()
-        .at(path, "summary query")?;
-    Ok(out)
-}
-
 /// Computes the summary of an opened case.
 pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
-    let (conn, path) = (&case.conn, case.path.as_path());
+    summarize_parts(&case.conn, &case.path, &case.meta, top)
+}
+
+/// Computes the summary from a case's connection, path and metadata (the
+/// GUI's query worker owns the connection apart from the rest).
+pub fn summarize_parts(
+    conn: &Connection,
+    path: &std::path::Path,
+    meta: &CaseMeta,
+    top: usize,
+) -> StoreResult<Summary> {
     let (exchanges, accounts, first_ts, last_ts): (i64, i64, Option<String>, Option<String>) = conn
         .query_row(
             "SELECT coalesce(sum(exchanges), 0), count(*),
@@ -111,9 +107,10 @@ pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .at(path, "summary query")?;
-    let per_day = rows(
+    let per_day = query_rows(
         conn,
         path,
+        "summary query",
         "SELECT strftime(day, '%Y-%m-%d'), sum(exchanges)::BIGINT FROM daily_category GROUP BY day ORDER BY day",
         |r| {
             Ok(DayCount {
@@ -122,16 +119,15 @@ pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
             })
         },
     )?;
-    let categories = rows(
-        conn,
-        path,
+    let categories = query_rows(conn, path, "summary query",
         "SELECT category, exchanges, exchanges / (SELECT sum(exchanges) FROM category_summary), accounts
          FROM category_summary ORDER BY exchanges DESC, category",
         |r| Ok(CategoryCount { category: r.get(0)?, exchanges: r.get(1)?, share: r.get(2)?, accounts: r.get(3)? }),
     )?;
-    let top_accounts = rows(
+    let top_accounts = query_rows(
         conn,
         path,
+        "summary query",
         &format!(
             "SELECT account_id, exchanges, active_days, top_category FROM account_summary
              ORDER BY exchanges DESC, account_id LIMIT {top}"
@@ -145,9 +141,10 @@ pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
             })
         },
     )?;
-    let events = rows(
+    let events = query_rows(
         conn,
         path,
+        "summary query",
         "SELECT strftime(ts, '%Y-%m-%dT%H:%M:%SZ'), kind, label FROM events ORDER BY ts",
         |r| {
             Ok(EventRow {
@@ -165,14 +162,9 @@ pub fn summarize(case: &Case, top: usize) -> StoreResult<Summary> {
         )
         .at(path, "summary query")?;
     Ok(Summary {
-        case_file: case.path.display().to_string(),
-        source: case.meta.source_path.display().to_string(),
-        evidence_sha256: case
-            .meta
-            .evidence
-            .iter()
-            .map(|e| e.sha256.clone())
-            .collect(),
+        case_file: path.display().to_string(),
+        source: meta.source_path.display().to_string(),
+        evidence_sha256: meta.evidence.iter().map(|e| e.sha256.clone()).collect(),
         exchanges,
         accounts,
         first_ts,

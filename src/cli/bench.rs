@@ -42,6 +42,24 @@ pub enum Bench {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Time the timeline, categories and accounts queries of the GUI for
+    /// typical selections, through its query worker.
+    Views {
+        /// The case file.
+        case: PathBuf,
+        /// Repetitions of every selection.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Time opening a case to the first complete frame of the real app,
+    /// then frames of the accounts table while scrolling (headless).
+    Frames {
+        /// The case file.
+        case: PathBuf,
+        /// Frames to time.
+        #[arg(long, default_value_t = 200)]
+        frames: usize,
+    },
 }
 
 /// Peak resident memory of this process so far, in MiB (Linux).
@@ -123,6 +141,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 last.unwrap_or(0)
             );
         }
+        Bench::Views { case, runs } => super::bench_ui::views(case, *runs)?,
+        Bench::Frames { case, frames } => super::bench_ui::frames(case, *frames)?,
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! anything the GUI finds can be scripted and tested.
 
 pub mod bench;
+pub mod bench_ui;
 pub mod classify;
 pub mod generate;
 pub mod import;
@@ -18,11 +19,16 @@ use crate::store::progress::Progress;
 
 /// distillscope: investigate distillation attacks on an LLM API.
 #[derive(Debug, Parser)]
-#[command(name = "distillscope", version, about, long_about = None)]
+#[command(name = "distillscope", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// The command to run headless.
+    /// The command to run headless; without one the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// What the app opens (default: the bundled sample incident).
+    pub path: Option<PathBuf>,
+    /// How the app draws its window: wgpu (falls back to glow) or glow (OpenGL, works with software rendering).
+    #[arg(long, value_enum, default_value_t)]
+    pub renderer: crate::ui::Renderer,
 }
 
 /// Headless commands.

@@ -1,0 +1,990 @@
+//! The queries behind the investigation views: timeline, hours of a day,
+//! categories against their baseline, the accounts table, pages of
+//! exchanges and one account's detail. Plain structs out, no egui, so the
+//! GUI, the CLI and the benchmarks share one query layer.
+
+use std::path::Path;
+
+use duckdb::Connection;
+use duckdb::arrow::array::{Array, AsArray as _, RecordBatch};
+use duckdb::arrow::compute::cast;
+use duckdb::arrow::datatypes::{DataType, Int64Type};
+use serde::Serialize;
+
+use super::selection::{Dimension, Selection};
+use crate::store::error::{Context as _, StoreResult};
+use crate::store::schema::literal;
+
+/// How timeline bars are stacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, Serialize)]
+pub enum Stack {
+    /// One stack per capability category.
+    #[default]
+    Category,
+    /// One stack per busiest account of the selection, the rest as one.
+    Account,
+}
+
+/// How many accounts get their own stack.
+pub const TOP_ACCOUNT_STACKS: usize = 8;
+
+/// Exchanges per day, split into groups.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timeline {
+    /// Days with traffic, ascending (days since 1970-01-01).
+    pub days: Vec<i32>,
+    /// Group names, largest first.
+    pub groups: Vec<String>,
+    /// counts[group][day index].
+    pub counts: Vec<Vec<i64>>,
+}
+
+impl Timeline {
+    /// Total exchanges of day index `i`.
+    pub fn day_total(&self, i: usize) -> i64 {
+        self.counts.iter().map(|g| g[i]).sum()
+    }
+
+    /// Sum over everything.
+    pub fn total(&self) -> i64 {
+        self.counts.iter().flatten().sum()
+    }
+
+    fn from_cells(cells: Vec<(i32, String, i64)>) -> Timeline {
+        let mut days: Vec<i32> = cells.iter().map(|c| c.0).collect();
+        days.sort_unstable();
+        days.dedup();
+        let mut totals: std::collections::HashMap<&str, i64> = Default::default();
+        for (_, g, n) in &cells {
+            *totals.entry(g.as_str()).or_default() += n;
+        }
+        let mut groups: Vec<String> = totals.keys().map(|g| g.to_string()).collect();
+        groups.sort_by(|a, b| totals[b.as_str()].cmp(&totals[a.as_str()]).then(a.cmp(b)));
+        // Keep "other accounts" last however large it is.
+        if let Some(i) = groups.iter().position(|g| g == OTHER_ACCOUNTS) {
+            let g = groups.remove(i);
+            groups.push(g);
+        }
+        let mut counts = vec![vec![0; days.len()]; groups.len()];
+        for (d, g, n) in &cells {
+            let di = days.binary_search(d).unwrap_or_default();
+            if let Some(gi) = groups.iter().position(|x| x == g) {
+                counts[gi][di] += n;
+            }
+        }
+        Timeline {
+            days,
+            groups,
+            counts,
+        }
+    }
+}
+
+/// The stack holding every account outside the busiest ones.
+pub const OTHER_ACCOUNTS: &str = "other accounts";
+
+/// Runs `sql` and maps every row with `f`; errors name the case file and `context`.
+pub fn query_rows<T>(
+    conn: &Connection,
+    path: &Path,
+    context: &str,
+    sql: &str,
+    f: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare(sql).at(path, context)?;
+    let out = stmt
+        .query_map([], f)
+        .at(path, context)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path, context)?;
+    Ok(out)
+}
+
+const DAY_NUMBER: &str = "(day - DATE '1970-01-01')::INTEGER";
+
+/// Exchanges per day of the selection (its date range left out: the
+/// timeline shows every day and highlights the range).
+pub fn timeline(
+    conn: &Connection,
+    path: &Path,
+    sel: &Selection,
+    stack: Stack,
+) -> StoreResult<Timeline> {
+    let sel = sel.without(Dimension::Days);
+    let cond = sel.condition();
+    let sql = match stack {
+        // The small per-day table answers whenever no account is selected.
+        Stack::Category if sel.accounts.is_empty() => format!(
+            "SELECT {DAY_NUMBER}, category, sum(exchanges)::BIGINT FROM daily_category WHERE {cond} GROUP BY ALL"
+        ),
+        Stack::Category => format!(
+            "SELECT {DAY_NUMBER}, category, sum(exchanges)::BIGINT FROM account_day WHERE {cond} GROUP BY ALL"
+        ),
+        Stack::Account => format!(
+            "WITH f AS (SELECT account_id, day, sum(exchanges) AS n FROM account_day WHERE {cond} GROUP BY ALL),
+             top AS (SELECT account_id FROM f GROUP BY account_id ORDER BY sum(n) DESC, account_id LIMIT {TOP_ACCOUNT_STACKS})
+             SELECT {DAY_NUMBER},
+                    CASE WHEN account_id IN (SELECT account_id FROM top) THEN account_id ELSE '{OTHER_ACCOUNTS}' END,
+                    sum(n)::BIGINT
+             FROM f GROUP BY ALL"
+        ),
+    };
+    let cells = query_rows(conn, path, "timeline query", &sql, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(Timeline::from_cells(cells))
+}
+
+/// Exchanges per hour (0..24) of one day, by category, for the selection
+/// (its date range replaced by the day).
+pub fn hours(conn: &Connection, path: &Path, sel: &Selection, day: i32) -> StoreResult<Timeline> {
+    let cond = sel.without(Dimension::Days).condition();
+    let sql = format!(
+        "SELECT hour(ts)::INTEGER, category, count(*)::BIGINT FROM exchanges_v
+         WHERE day = DATE '{}' AND {cond} GROUP BY ALL",
+        super::days::iso(day)
+    );
+    let cells = query_rows(conn, path, "hours query", &sql, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(Timeline::from_cells(cells))
+}
+
+/// An event to mark on timelines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Seconds since the epoch (UTC).
+    pub ts: i64,
+    /// model_release, enforcement, policy_change, note.
+    pub kind: String,
+    /// Label.
+    pub label: String,
+}
+
+/// Every event, in time order.
+pub fn events(conn: &Connection, path: &Path) -> StoreResult<Vec<Event>> {
+    query_rows(
+        conn,
+        path,
+        "events query",
+        "SELECT epoch(ts)::BIGINT, kind, label FROM events ORDER BY ts",
+        |r| {
+            Ok(Event {
+                ts: r.get(0)?,
+                kind: r.get(1)?,
+                label: r.get(2)?,
+            })
+        },
+    )
+}
+
+/// One category: the selection against the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryLift {
+    /// Category id.
+    pub category: String,
+    /// Exchanges of the selection in this category.
+    pub selected: i64,
+    /// Exchanges of the baseline in this category.
+    pub baseline: i64,
+    /// Share of the selection, 0..1.
+    pub selected_share: f64,
+    /// Share of the baseline, 0..1.
+    pub baseline_share: f64,
+    /// selected_share / baseline_share (how many times over-represented);
+    /// None when the baseline has none of it.
+    pub lift: Option<f64>,
+}
+
+/// The category breakdown of the selection (its categories left out)
+/// against the baseline: everything outside the selection, or everything
+/// when the selection is empty. Largest selected share first. The baseline
+/// is the stored totals minus the selection, so only the selection's rows
+/// are read.
+pub fn categories(
+    conn: &Connection,
+    path: &Path,
+    sel: &Selection,
+) -> StoreResult<Vec<CategoryLift>> {
+    let sel = sel.without(Dimension::Categories);
+    let totals: Vec<(String, i64)> = query_rows(
+        conn,
+        path,
+        "categories query",
+        "SELECT category, exchanges FROM category_summary",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if sel.is_empty() {
+        return Ok(lifts(totals.into_iter().map(|(c, n)| (c, n, n)).collect()));
+    }
+    let selected: std::collections::HashMap<String, i64> = query_rows(
+        conn,
+        path,
+        "categories query",
+        &format!(
+            "SELECT category, sum(exchanges)::BIGINT FROM account_day WHERE {} GROUP BY category",
+            sel.condition()
+        ),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?
+    .into_iter()
+    .collect();
+    Ok(lifts(
+        totals
+            .into_iter()
+            .map(|(c, total)| {
+                let n = selected.get(&c).copied().unwrap_or(0);
+                (c, n, total - n)
+            })
+            .collect(),
+    ))
+}
+
+fn lifts(cells: Vec<(String, i64, i64)>) -> Vec<CategoryLift> {
+    let sel_total: i64 = cells.iter().map(|c| c.1).sum();
+    let base_total: i64 = cells.iter().map(|c| c.2).sum();
+    let share = |n: i64, total: i64| {
+        if total > 0 {
+            n as f64 / total as f64
+        } else {
+            0.0
+        }
+    };
+    let mut out: Vec<CategoryLift> = cells
+        .into_iter()
+        .map(|(category, selected, baseline)| {
+            let selected_share = share(selected, sel_total);
+            let baseline_share = share(baseline, base_total);
+            CategoryLift {
+                category,
+                selected,
+                baseline,
+                selected_share,
+                baseline_share,
+                lift: (baseline_share > 0.0).then(|| selected_share / baseline_share),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.selected
+            .cmp(&a.selected)
+            .then(b.baseline.cmp(&a.baseline))
+            .then(a.category.cmp(&b.category))
+    });
+    out
+}
+
+/// A column of the accounts table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, Serialize)]
+pub enum AccountColumn {
+    /// Account id.
+    Account,
+    /// Exchanges in the selection.
+    #[default]
+    Exchanges,
+    /// Days with traffic in the selection.
+    ActiveDays,
+    /// First exchange.
+    FirstSeen,
+    /// Last exchange.
+    LastSeen,
+    /// Most frequent category.
+    TopCategory,
+    /// Distinct countries.
+    Countries,
+    /// Distinct ASNs.
+    Asns,
+    /// Distinct IPs.
+    Ips,
+    /// Distinct prompt templates.
+    Templates,
+    /// Verification path at sign-up.
+    Verification,
+    /// Payment fingerprint.
+    Payment,
+    /// E-mail domain.
+    EmailDomain,
+}
+
+impl AccountColumn {
+    /// Every column, in table order.
+    pub const ALL: [AccountColumn; 13] = [
+        AccountColumn::Account,
+        AccountColumn::Exchanges,
+        AccountColumn::ActiveDays,
+        AccountColumn::FirstSeen,
+        AccountColumn::LastSeen,
+        AccountColumn::TopCategory,
+        AccountColumn::Countries,
+        AccountColumn::Asns,
+        AccountColumn::Ips,
+        AccountColumn::Templates,
+        AccountColumn::Verification,
+        AccountColumn::Payment,
+        AccountColumn::EmailDomain,
+    ];
+
+    /// Header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            AccountColumn::Account => "Account",
+            AccountColumn::Exchanges => "Exchanges",
+            AccountColumn::ActiveDays => "Active days",
+            AccountColumn::FirstSeen => "First seen",
+            AccountColumn::LastSeen => "Last seen",
+            AccountColumn::TopCategory => "Top category",
+            AccountColumn::Countries => "Countries",
+            AccountColumn::Asns => "ASNs",
+            AccountColumn::Ips => "IPs",
+            AccountColumn::Templates => "Templates",
+            AccountColumn::Verification => "Verification",
+            AccountColumn::Payment => "Payment",
+            AccountColumn::EmailDomain => "E-mail domain",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            AccountColumn::Account => "account_id",
+            AccountColumn::Exchanges => "exchanges",
+            AccountColumn::ActiveDays => "active_days",
+            AccountColumn::FirstSeen => "first_seen",
+            AccountColumn::LastSeen => "last_seen",
+            AccountColumn::TopCategory => "top_category",
+            AccountColumn::Countries => "countries",
+            AccountColumn::Asns => "asns",
+            AccountColumn::Ips => "ips",
+            AccountColumn::Templates => "templates",
+            AccountColumn::Verification => "verification_path",
+            AccountColumn::Payment => "payment_fingerprint",
+            AccountColumn::EmailDomain => "email_domain",
+        }
+    }
+}
+
+/// How the accounts table is sorted and filtered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Deserialize, Serialize)]
+pub struct AccountQuery {
+    /// Sort column.
+    pub sort: AccountColumn,
+    /// Ascending instead of descending.
+    pub ascending: bool,
+    /// Case-insensitive text that the account id, top category,
+    /// verification path, payment fingerprint or e-mail domain contains.
+    pub filter: String,
+}
+
+/// Rows of the accounts table, column by column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountTable {
+    /// Account ids.
+    pub account_id: Vec<String>,
+    /// Exchanges in the selection.
+    pub exchanges: Vec<i64>,
+    /// Days with traffic in the selection.
+    pub active_days: Vec<i64>,
+    /// First exchange, seconds since the epoch.
+    pub first_seen: Vec<i64>,
+    /// Last exchange, seconds since the epoch.
+    pub last_seen: Vec<i64>,
+    /// Most frequent category.
+    pub top_category: Vec<Option<String>>,
+    /// Distinct countries.
+    pub countries: Vec<i64>,
+    /// Distinct ASNs.
+    pub asns: Vec<i64>,
+    /// Distinct IPs.
+    pub ips: Vec<i64>,
+    /// Distinct templates.
+    pub templates: Vec<i64>,
+    /// Verification path.
+    pub verification: Vec<Option<String>>,
+    /// Payment fingerprint.
+    pub payment: Vec<Option<String>>,
+    /// E-mail domain.
+    pub email_domain: Vec<Option<String>>,
+}
+
+impl AccountTable {
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.account_id.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.account_id.is_empty()
+    }
+
+    /// The text of one cell, as the table shows it.
+    pub fn cell(&self, row: usize, col: AccountColumn) -> String {
+        use super::summary::group_digits;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        match col {
+            AccountColumn::Account => self.account_id[row].clone(),
+            AccountColumn::Exchanges => group_digits(self.exchanges[row]),
+            AccountColumn::ActiveDays => self.active_days[row].to_string(),
+            AccountColumn::FirstSeen => super::days::iso_seconds(self.first_seen[row]),
+            AccountColumn::LastSeen => super::days::iso_seconds(self.last_seen[row]),
+            AccountColumn::TopCategory => opt(&self.top_category[row]),
+            AccountColumn::Countries => self.countries[row].to_string(),
+            AccountColumn::Asns => self.asns[row].to_string(),
+            AccountColumn::Ips => self.ips[row].to_string(),
+            AccountColumn::Templates => self.templates[row].to_string(),
+            AccountColumn::Verification => opt(&self.verification[row]),
+            AccountColumn::Payment => opt(&self.payment[row]),
+            AccountColumn::EmailDomain => opt(&self.email_domain[row]),
+        }
+    }
+}
+
+/// Rows of the accounts table fetched at a time.
+pub const ACCOUNT_BLOCK: usize = 256;
+
+/// The accounts table of a selection: how many rows, and the first block.
+/// Further blocks are fetched with [`account_rows`] as they scroll into
+/// view, so 250,000 accounts cost no more than 250.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountView {
+    /// Rows in the table.
+    pub total: usize,
+    /// The first block of rows.
+    pub first: AccountTable,
+}
+
+/// The accounts with traffic in the selection (its accounts left out: the
+/// table lists them all and marks the chosen ones), filtered, unsorted.
+fn accounts_sql(sel: &Selection, query: &AccountQuery) -> String {
+    let sel = sel.without(Dimension::Accounts);
+    // Without a date or category filter the per-account summary answers.
+    let volume = if sel.is_empty() {
+        "SELECT account_id, exchanges, active_days FROM account_summary".to_owned()
+    } else {
+        format!(
+            "SELECT account_id, sum(exchanges)::BIGINT AS exchanges, count(DISTINCT day) AS active_days
+             FROM account_day WHERE {} GROUP BY account_id",
+            sel.condition()
+        )
+    };
+    let filter = if query.filter.trim().is_empty() {
+        "TRUE".to_owned()
+    } else {
+        let needle = literal(&format!("%{}%", query.filter.trim()));
+        format!(
+            "(account_id ILIKE {needle} OR top_category ILIKE {needle} OR verification_path ILIKE {needle}
+              OR payment_fingerprint ILIKE {needle} OR email_domain ILIKE {needle})"
+        )
+    };
+    format!(
+        "SELECT * FROM (
+           SELECT v.account_id, v.exchanges::BIGINT AS exchanges, v.active_days::BIGINT AS active_days,
+                  epoch(s.first_seen)::BIGINT AS first_seen, epoch(s.last_seen)::BIGINT AS last_seen,
+                  s.top_category, s.countries::BIGINT AS countries, s.asns::BIGINT AS asns,
+                  s.ips::BIGINT AS ips, s.templates::BIGINT AS templates,
+                  a.verification_path, a.payment_fingerprint, a.email_domain
+           FROM ({volume}) v JOIN account_summary s USING (account_id)
+           LEFT JOIN accounts a USING (account_id)
+         ) WHERE {filter}"
+    )
+}
+
+/// Counts the accounts table of the selection and fetches its first block.
+pub fn prepare_accounts(
+    conn: &Connection,
+    path: &Path,
+    sel: &Selection,
+    query: &AccountQuery,
+) -> StoreResult<AccountView> {
+    let total: i64 = conn
+        .query_row(
+            &format!("SELECT count(*) FROM ({})", accounts_sql(sel, query)),
+            [],
+            |r| r.get(0),
+        )
+        .at(path, "accounts query")?;
+    let first = account_rows(conn, path, sel, query, 0, ACCOUNT_BLOCK)?;
+    Ok(AccountView {
+        total: usize::try_from(total).unwrap_or(0),
+        first,
+    })
+}
+
+/// Rows `first..first + count` of the sorted accounts table (DuckDB's
+/// top-N: the sort never materialises the whole table).
+pub fn account_rows(
+    conn: &Connection,
+    path: &Path,
+    sel: &Selection,
+    query: &AccountQuery,
+    first: usize,
+    count: usize,
+) -> StoreResult<AccountTable> {
+    let ctx = "accounts rows";
+    let order = format!(
+        "{} {} NULLS LAST, account_id",
+        query.sort.sql(),
+        if query.ascending { "ASC" } else { "DESC" }
+    );
+    let mut stmt = conn
+        .prepare(&format!(
+            "{} ORDER BY {order} LIMIT {count} OFFSET {first}",
+            accounts_sql(sel, query)
+        ))
+        .at(path, ctx)?;
+    let batches: Vec<RecordBatch> = stmt.query_arrow([]).at(path, ctx)?.collect();
+    let mut t = AccountTable::default();
+    for b in &batches {
+        t.account_id
+            .extend(strings(b, 0).into_iter().map(Option::unwrap_or_default));
+        t.exchanges.extend(ints(b, 1));
+        t.active_days.extend(ints(b, 2));
+        t.first_seen.extend(ints(b, 3));
+        t.last_seen.extend(ints(b, 4));
+        t.top_category.extend(strings(b, 5));
+        t.countries.extend(ints(b, 6));
+        t.asns.extend(ints(b, 7));
+        t.ips.extend(ints(b, 8));
+        t.templates.extend(ints(b, 9));
+        t.verification.extend(strings(b, 10));
+        t.payment.extend(strings(b, 11));
+        t.email_domain.extend(strings(b, 12));
+    }
+    Ok(t)
+}
+
+fn strings(batch: &RecordBatch, i: usize) -> Vec<Option<String>> {
+    let Ok(col) = cast(batch.column(i), &DataType::Utf8) else {
+        return vec![None; batch.num_rows()];
+    };
+    col.as_string::<i32>()
+        .iter()
+        .map(|v| v.map(str::to_owned))
+        .collect()
+}
+
+fn ints(batch: &RecordBatch, i: usize) -> Vec<i64> {
+    let Ok(col) = cast(batch.column(i), &DataType::Int64) else {
+        return vec![0; batch.num_rows()];
+    };
+    let col = col.as_primitive::<Int64Type>();
+    (0..col.len())
+        .map(|r| if col.is_null(r) { 0 } else { col.value(r) })
+        .collect()
+}
+
+/// One exchange, as the exchanges table shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExchangeRow {
+    /// Exchange id.
+    pub exchange_id: String,
+    /// Seconds since the epoch.
+    pub ts: i64,
+    /// Account.
+    pub account_id: String,
+    /// Model.
+    pub model: Option<String>,
+    /// Category.
+    pub category: String,
+    /// The rule that decided the category.
+    pub category_rule: String,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Network operator.
+    pub asn_org: Option<String>,
+    /// Input tokens.
+    pub input_tokens: Option<i64>,
+    /// Output tokens.
+    pub output_tokens: Option<i64>,
+    /// The prompt.
+    pub prompt: Option<String>,
+}
+
+/// A page of the selection's exchanges in time order, and how many there are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExchangePage {
+    /// Exchanges matching the selection.
+    pub total: i64,
+    /// Row offset of this page.
+    pub offset: i64,
+    /// The rows.
+    pub rows: Vec<ExchangeRow>,
+}
+
+/// Rows per exchanges page.
+pub const PAGE_SIZE: i64 = 200;
+
+/// The page of exchanges starting at `offset`, the whole selection applied.
+pub fn exchanges(
+    conn: &Connection,
+    path: &Path,
+    sel: &Selection,
+    offset: i64,
+) -> StoreResult<ExchangePage> {
+    let cond = sel.condition();
+    let total: i64 = conn
+        .query_row(
+            &format!("SELECT coalesce(sum(exchanges), 0)::BIGINT FROM account_day WHERE {cond}"),
+            [],
+            |r| r.get(0),
+        )
+        .at(path, "exchanges count")?;
+    let offset = offset.clamp(0, (total - 1).max(0));
+    // Pick the page from the bare table when no category is chosen, and
+    // label only its rows: labelling every exchange first is much slower.
+    let page = if sel.categories.is_empty() {
+        format!(
+            "WITH page AS (SELECT * FROM exchanges WHERE {cond}
+                           ORDER BY ts, exchange_id LIMIT {PAGE_SIZE} OFFSET {offset})
+             SELECT p.*, coalesce(p.log_category, l.category, 'unknown') AS category,
+                    CASE WHEN p.log_category IS NOT NULL THEN 'log'
+                         WHEN l.category IS NULL THEN 'no_prompt' ELSE l.category_rule END AS category_rule
+             FROM page p LEFT JOIN template_labels l USING (template_id)"
+        )
+    } else {
+        format!(
+            "SELECT * FROM exchanges_v WHERE {cond} ORDER BY ts, exchange_id LIMIT {PAGE_SIZE} OFFSET {offset}"
+        )
+    };
+    let sql = format!(
+        "SELECT exchange_id, epoch(ts)::BIGINT, account_id, model, category, category_rule, ip, country,
+                asn_org, input_tokens, output_tokens, prompt
+         FROM ({page}) ORDER BY ts, exchange_id"
+    );
+    let rows = query_rows(conn, path, "exchanges query", &sql, exchange_row)?;
+    Ok(ExchangePage {
+        total,
+        offset,
+        rows,
+    })
+}
+
+fn exchange_row(r: &duckdb::Row<'_>) -> duckdb::Result<ExchangeRow> {
+    Ok(ExchangeRow {
+        exchange_id: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+        ts: r.get(1)?,
+        account_id: r.get(2)?,
+        model: r.get(3)?,
+        category: r.get(4)?,
+        category_rule: r.get(5)?,
+        ip: r.get(6)?,
+        country: r.get(7)?,
+        asn_org: r.get(8)?,
+        input_tokens: r.get(9)?,
+        output_tokens: r.get(10)?,
+        prompt: r.get(11)?,
+    })
+}
+
+/// One value of an account's infrastructure and how it was used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InfraUse {
+    /// What kind of value (ip, asn, country, user_agent, model).
+    pub kind: &'static str,
+    /// The value.
+    pub value: String,
+    /// Extra detail (the network operator of an ASN, ...).
+    pub detail: String,
+    /// Exchanges with it.
+    pub exchanges: i64,
+    /// First use, seconds since the epoch.
+    pub first: i64,
+    /// Last use, seconds since the epoch.
+    pub last: i64,
+    /// Accounts in the whole log that used it.
+    pub accounts: i64,
+}
+
+/// Another account sharing something with this one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkedAccount {
+    /// The other account.
+    pub account_id: String,
+    /// IPs both used.
+    pub shared_ips: i64,
+    /// Prompt templates both used (only templates used by at most
+    /// `LINK_TEMPLATE_CAP` accounts: common ones say nothing).
+    pub shared_templates: i64,
+    /// Sign-up attributes in common (payment, sign-up IP, e-mail domain).
+    pub shared_signup: Vec<String>,
+}
+
+/// A template shared by more accounts than this is not a link.
+pub const LINK_TEMPLATE_CAP: i64 = 1000;
+
+/// A template an account used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateUse {
+    /// Template fingerprint.
+    pub template_id: String,
+    /// One prompt of it.
+    pub sample_prompt: String,
+    /// This account's exchanges with it.
+    pub exchanges: i64,
+    /// Accounts in the whole log that used it.
+    pub accounts: i64,
+    /// Its category.
+    pub category: String,
+}
+
+/// Everything about one account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AccountDetail {
+    /// The account.
+    pub account_id: String,
+    /// Every field of the accounts table and the per-account summary, as text.
+    pub attributes: Vec<(String, String)>,
+    /// Exchanges per day by category.
+    pub timeline: Timeline,
+    /// Exchanges per category, largest first.
+    pub categories: Vec<(String, i64)>,
+    /// IPs, ASNs, countries, user agents and models it used.
+    pub infrastructure: Vec<InfraUse>,
+    /// Accounts sharing IPs, templates or sign-up attributes.
+    pub linked: Vec<LinkedAccount>,
+    /// Templates it used, most used first.
+    pub templates: Vec<TemplateUse>,
+    /// Its first requests.
+    pub requests: Vec<ExchangeRow>,
+}
+
+/// How many of an account's requests the detail page lists.
+pub const DETAIL_REQUESTS: usize = 200;
+
+/// Reads everything about one account.
+pub fn account_detail(conn: &Connection, path: &Path, account: &str) -> StoreResult<AccountDetail> {
+    let id = literal(account);
+    let ctx = "account detail";
+    let mut attributes = Vec::new();
+    for table in ["account_summary", "accounts"] {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT * FROM {table} WHERE account_id = {id} LIMIT 1"
+            ))
+            .at(path, ctx)?;
+        let batches: Vec<RecordBatch> = stmt.query_arrow([]).at(path, ctx)?.collect();
+        for b in batches.iter().filter(|b| b.num_rows() > 0) {
+            for (i, field) in b.schema().fields().iter().enumerate() {
+                if field.name() == "account_id" {
+                    continue;
+                }
+                let text = cast(b.column(i), &DataType::Utf8)
+                    .ok()
+                    .and_then(|c| {
+                        c.as_string::<i32>()
+                            .iter()
+                            .next()
+                            .flatten()
+                            .map(str::to_owned)
+                    })
+                    .unwrap_or_default();
+                attributes.push((field.name().clone(), text));
+            }
+        }
+    }
+    let cells = query_rows(
+        conn,
+        path,
+        ctx,
+        &format!(
+            "SELECT {DAY_NUMBER}, category, sum(exchanges)::BIGINT FROM account_day WHERE account_id = {id} GROUP BY ALL"
+        ),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let timeline = Timeline::from_cells(cells);
+    let mut categories: Vec<(String, i64)> = timeline
+        .groups
+        .iter()
+        .zip(&timeline.counts)
+        .map(|(g, c)| (g.clone(), c.iter().sum()))
+        .collect();
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    // One scan of the log for this account; everything else reads it.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE detail_rows AS
+         SELECT ts, ip, asn, asn_org, country, user_agent, model, template_id FROM exchanges WHERE account_id = {id};"
+    ))
+    .at(path, ctx)?;
+    let mut infrastructure = Vec::new();
+    for (kind, value, detail, column) in [
+        ("ip", "ip", "any_value(country)", "ip"),
+        ("asn", "asn::VARCHAR", "any_value(asn_org)", "asn"),
+        ("country", "country", "''", "country"),
+        ("user_agent", "user_agent", "''", "user_agent"),
+        ("model", "model", "''", "model"),
+    ] {
+        let sql = format!(
+            "WITH mine AS (
+               SELECT {value} AS v, coalesce({detail}, '') AS detail, count(*)::BIGINT AS n,
+                      epoch(min(ts))::BIGINT AS first, epoch(max(ts))::BIGINT AS last
+               FROM detail_rows WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 50)
+             SELECT v, detail, n, first, last,
+                    (SELECT count(DISTINCT account_id) FROM exchanges e WHERE e.{column}::VARCHAR = mine.v)::BIGINT
+             FROM mine ORDER BY n DESC, v"
+        );
+        let rows = query_rows(conn, path, ctx, &sql, |r| {
+            Ok(InfraUse {
+                kind,
+                value: r.get(0)?,
+                detail: r.get(1)?,
+                exchanges: r.get(2)?,
+                first: r.get(3)?,
+                last: r.get(4)?,
+                accounts: r.get(5)?,
+            })
+        })?;
+        infrastructure.extend(rows);
+    }
+    let linked = linked_accounts(conn, path, account)?;
+    let templates = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT d.template_id::VARCHAR, any_value(t.sample_prompt), count(*)::BIGINT, any_value(t.accounts)::BIGINT,
+                coalesce(any_value(l.category), 'unknown')
+         FROM detail_rows d JOIN templates t USING (template_id) LEFT JOIN template_labels l USING (template_id)
+         GROUP BY d.template_id ORDER BY 3 DESC, 1 LIMIT 100",
+        |r| {
+            Ok(TemplateUse {
+                template_id: r.get(0)?,
+                sample_prompt: r.get(1)?,
+                exchanges: r.get(2)?,
+                accounts: r.get(3)?,
+                category: r.get(4)?,
+            })
+        },
+    )?;
+    let requests = query_rows(
+        conn,
+        path,
+        ctx,
+        &format!(
+            "SELECT exchange_id, epoch(ts)::BIGINT, account_id, model, category, category_rule, ip, country,
+                    asn_org, input_tokens, output_tokens, prompt
+             FROM exchanges_v WHERE account_id = {id} ORDER BY ts, exchange_id LIMIT {DETAIL_REQUESTS}"
+        ),
+        exchange_row,
+    )?;
+    conn.execute_batch("DROP TABLE IF EXISTS detail_rows;")
+        .at(path, ctx)?;
+    Ok(AccountDetail {
+        account_id: account.to_owned(),
+        attributes,
+        timeline,
+        categories,
+        infrastructure,
+        linked,
+        templates,
+        requests,
+    })
+}
+
+fn linked_accounts(
+    conn: &Connection,
+    path: &Path,
+    account: &str,
+) -> StoreResult<Vec<LinkedAccount>> {
+    let id = literal(account);
+    let sql = format!(
+        "WITH my_ips AS (SELECT DISTINCT ip FROM detail_rows WHERE ip IS NOT NULL),
+              my_templates AS (SELECT DISTINCT d.template_id FROM detail_rows d JOIN templates t USING (template_id)
+                               WHERE t.accounts <= {LINK_TEMPLATE_CAP}),
+              shared AS (
+                SELECT account_id,
+                       count(DISTINCT ip) FILTER (WHERE ip IN (SELECT ip FROM my_ips)) AS ips,
+                       count(DISTINCT template_id) FILTER (WHERE template_id IN (SELECT template_id FROM my_templates)) AS templates
+                FROM exchanges
+                WHERE account_id <> {id}
+                  AND (ip IN (SELECT ip FROM my_ips) OR template_id IN (SELECT template_id FROM my_templates))
+                GROUP BY account_id),
+              me AS (SELECT * FROM accounts WHERE account_id = {id}),
+              signup AS (
+                SELECT a.account_id,
+                       list_filter([CASE WHEN a.payment_fingerprint = me.payment_fingerprint THEN 'payment' END,
+                                    CASE WHEN a.signup_ip = me.signup_ip THEN 'sign-up IP' END,
+                                    CASE WHEN a.email_domain = me.email_domain
+                                              AND me.email_domain NOT IN ({public}) THEN 'e-mail domain' END],
+                                   x -> x IS NOT NULL) AS attrs
+                FROM accounts a, me
+                WHERE a.account_id <> {id}
+                  AND (a.payment_fingerprint = me.payment_fingerprint OR a.signup_ip = me.signup_ip
+                       OR (a.email_domain = me.email_domain AND me.email_domain NOT IN ({public}))))
+         SELECT account_id, coalesce(s.ips, 0)::BIGINT, coalesce(s.templates, 0)::BIGINT,
+                coalesce(array_to_string(g.attrs, ','), '')
+         FROM shared s FULL JOIN signup g USING (account_id)
+         ORDER BY len(coalesce(g.attrs, [])) DESC, coalesce(s.ips, 0) + coalesce(s.templates, 0) DESC, account_id
+         LIMIT 100",
+        public = PUBLIC_MAIL_DOMAINS
+            .iter()
+            .map(|d| literal(d))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    query_rows(conn, path, "linked accounts", &sql, |r| {
+        let signup: String = r.get(3)?;
+        Ok(LinkedAccount {
+            account_id: r.get(0)?,
+            shared_ips: r.get(1)?,
+            shared_templates: r.get(2)?,
+            shared_signup: signup
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    })
+}
+
+/// Public webmail domains: sharing one links nobody.
+pub const PUBLIC_MAIL_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "icloud.com",
+    "proton.me",
+    "protonmail.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "mail.ru",
+    "yandex.ru",
+    "gmx.de",
+    "aol.com",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lift_compares_shares() {
+        let rows = lifts(vec![
+            ("code".into(), 90, 100),
+            ("chat".into(), 10, 900),
+            ("math".into(), 0, 0),
+        ]);
+        assert_eq!(rows[0].category, "code");
+        assert!((rows[0].selected_share - 0.9).abs() < 1e-9);
+        assert!((rows[0].lift.unwrap() - 9.0).abs() < 1e-9);
+        assert!((rows[1].lift.unwrap() - (0.1 / 0.9)).abs() < 1e-9);
+        assert_eq!(rows[2].lift, None);
+    }
+
+    #[test]
+    fn timeline_orders_groups_and_fills_gaps() {
+        let t = Timeline::from_cells(vec![
+            (2, "b".into(), 5),
+            (1, "a".into(), 1),
+            (3, "a".into(), 10),
+            (1, OTHER_ACCOUNTS.into(), 100),
+        ]);
+        assert_eq!(t.days, vec![1, 2, 3]);
+        assert_eq!(t.groups, vec!["a", "b", OTHER_ACCOUNTS]);
+        assert_eq!(t.counts[0], vec![1, 0, 10]);
+        assert_eq!(t.day_total(0), 101);
+        assert_eq!(t.total(), 116);
+    }
+}

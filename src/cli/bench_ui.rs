@@ -1,0 +1,265 @@
+//! `distillscope bench views` and `bench frames`: the GUI's speed targets,
+//! measured through the app's own query layer and its real frame code
+//! (headless: egui runs and tessellates; no GPU draws the result).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eframe::App as _;
+
+use crate::analysis::selection::{DayRange, Selection};
+use crate::analysis::summary;
+use crate::analysis::views::{self, AccountColumn, AccountQuery, Stack};
+use crate::store::case::Case;
+use crate::store::worker::QueryWorker;
+use crate::ui::App;
+use crate::ui::commands::{Command, View};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median_max(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], *v.last().unwrap_or(&0.0))
+}
+
+/// Selections an analyst makes, picked from the case itself: everything,
+/// a week, the largest category, the busiest account, the ten busiest, and
+/// combinations.
+pub fn typical_selections(case: &Case) -> anyhow::Result<Vec<(String, Selection)>> {
+    let s = summary::summarize(case, 10)?;
+    let days: Vec<i32> = s
+        .per_day
+        .iter()
+        .filter_map(|d| crate::analysis::days::parse_iso(&d.day))
+        .collect();
+    let mid = days.get(days.len() / 2).copied().unwrap_or(0);
+    let week = DayRange::new(mid, mid + 6);
+    let top_category = s
+        .categories
+        .first()
+        .map(|c| c.category.clone())
+        .unwrap_or_default();
+    let top_account = s
+        .top_accounts
+        .first()
+        .map(|a| a.account_id.clone())
+        .unwrap_or_default();
+    let ten: std::collections::BTreeSet<String> = s
+        .top_accounts
+        .iter()
+        .map(|a| a.account_id.clone())
+        .collect();
+    let mk = |f: &dyn Fn(&mut Selection)| {
+        let mut sel = Selection::default();
+        f(&mut sel);
+        sel
+    };
+    Ok(vec![
+        ("everything".into(), Selection::default()),
+        ("one week".into(), mk(&|s| s.days = Some(week))),
+        (
+            "largest category".into(),
+            mk(&|s| s.categories = [top_category.clone()].into()),
+        ),
+        (
+            "busiest account".into(),
+            mk(&|s| s.accounts = [top_account.clone()].into()),
+        ),
+        (
+            "ten busiest accounts".into(),
+            mk(&|s| s.accounts = ten.clone()),
+        ),
+        (
+            "week + category".into(),
+            mk(&|s| {
+                s.days = Some(week);
+                s.categories = [top_category.clone()].into();
+            }),
+        ),
+        (
+            "category + account".into(),
+            mk(&|s| {
+                s.categories = [top_category.clone()].into();
+                s.accounts = [top_account.clone()].into();
+            }),
+        ),
+    ])
+}
+
+/// Times timeline, categories and the accounts table for each typical
+/// selection, through the query worker the GUI uses.
+pub fn views(case_path: &Path, runs: usize) -> anyhow::Result<()> {
+    let case = Case::open(case_path, false)?;
+    let selections = typical_selections(&case)?;
+    let path = case.path.clone();
+    let worker = QueryWorker::spawn("bench-queries", case.conn);
+    let mut times: [Vec<f64>; 3] = Default::default();
+    let names = ["timeline", "categories", "accounts"];
+    for run in 0..runs {
+        for (label, sel) in &selections {
+            let mut row = Vec::new();
+            for (i, times) in times.iter_mut().enumerate() {
+                let (sel, path) = (sel.clone(), path.clone());
+                let started = Instant::now();
+                let rows = match i {
+                    0 => worker
+                        .submit(move |c| {
+                            views::timeline(c, &path, &sel, Stack::Category).map(|t| t.days.len())
+                        })
+                        .wait()?,
+                    1 => worker
+                        .submit(move |c| views::categories(c, &path, &sel).map(|v| v.len()))
+                        .wait()?,
+                    _ => worker
+                        .submit(move |c| {
+                            views::prepare_accounts(c, &path, &sel, &AccountQuery::default())
+                                .map(|v| v.total)
+                        })
+                        .wait()?,
+                };
+                let t = ms(started.elapsed());
+                times.push(t);
+                row.push(format!("{} {t:.1} ms ({rows} rows)", names[i]));
+            }
+            if run == 0 {
+                println!("{label:<22} {}", row.join(" · "));
+            }
+        }
+    }
+    // Sorting by another column and filtering re-query the table too.
+    let mut other = Vec::new();
+    for _ in 0..runs {
+        for q in [
+            AccountQuery {
+                sort: AccountColumn::Account,
+                ascending: true,
+                filter: String::new(),
+            },
+            AccountQuery {
+                sort: AccountColumn::Ips,
+                ascending: false,
+                filter: String::new(),
+            },
+            AccountQuery {
+                filter: "acct_1".into(),
+                ..Default::default()
+            },
+        ] {
+            let path = path.clone();
+            let started = Instant::now();
+            worker
+                .submit(move |c| {
+                    views::prepare_accounts(c, &path, &Selection::default(), &q).map(|v| v.total)
+                })
+                .wait()?;
+            other.push(ms(started.elapsed()));
+        }
+    }
+    println!("\nover {runs} runs of {} selections:", selections.len());
+    for (name, t) in names.iter().zip(times) {
+        let (median, max) = median_max(t);
+        println!("  {name:<11} median {median:>6.1} ms   max {max:>6.1} ms");
+    }
+    let (median, max) = median_max(other);
+    println!(
+        "  accounts sorted by account / IPs, or filtered: median {median:.1} ms, max {max:.1} ms"
+    );
+    Ok(())
+}
+
+/// One headless frame of the real app: logic, ui, tessellation.
+fn frame(
+    app: &mut App,
+    ctx: &egui::Context,
+    size: egui::Vec2,
+    events: Vec<egui::Event>,
+) -> Duration {
+    let mut frame = eframe::Frame::_new_kittest();
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, size)),
+        events,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let out = ctx.run_ui(input, |ui| {
+        app.logic(ui.ctx(), &mut frame);
+        app.ui(ui, &mut frame);
+    });
+    let _primitives = ctx.tessellate(out.shapes, out.pixels_per_point);
+    started.elapsed()
+}
+
+fn run_until(
+    app: &mut App,
+    ctx: &egui::Context,
+    size: egui::Vec2,
+    timeout: Duration,
+    done: impl Fn(&App) -> bool,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while !done(app) {
+        if started.elapsed() > timeout {
+            anyhow::bail!("timed out after {timeout:?}");
+        }
+        frame(app, ctx, size, Vec::new());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok(())
+}
+
+/// Times opening a case to the first complete overview frame, then the CPU
+/// time of frames of the accounts table (every account), scrolling.
+pub fn frames(case_path: &Path, count: usize) -> anyhow::Result<()> {
+    let size = egui::vec2(1920.0, 1080.0);
+    let ctx = egui::Context::default();
+    let started = Instant::now();
+    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
+    let mut app = App::new(&cc, Some(case_path.to_path_buf()));
+    run_until(&mut app, &ctx, size, Duration::from_secs(60), |a| {
+        a.session().is_some_and(|s| s.summary.value().is_some()) && !a.is_busy()
+    })?;
+    // One more frame draws the overview with its data.
+    frame(&mut app, &ctx, size, Vec::new());
+    let first = started.elapsed();
+    println!(
+        "open case to first complete overview frame: {:.0} ms",
+        ms(first)
+    );
+    for e in app.notifications.texts() {
+        println!("  notification: {e}");
+    }
+    app.queue(Command::Show(View::Accounts));
+    run_until(&mut app, &ctx, size, Duration::from_secs(60), |a| {
+        a.session().is_some_and(|s| s.accounts.value().is_some()) && !a.is_busy()
+    })?;
+    let rows = app
+        .session()
+        .and_then(|s| s.accounts.value().map(|v| v.total))
+        .unwrap_or(0);
+    // Warm up, then scroll three lines a frame over the table.
+    for _ in 0..5 {
+        frame(&mut app, &ctx, size, Vec::new());
+    }
+    let pointer = egui::pos2(600.0, 500.0);
+    let mut times = Vec::new();
+    for _ in 0..count {
+        let events = vec![
+            egui::Event::PointerMoved(pointer),
+            egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Line,
+                delta: egui::vec2(0.0, -3.0),
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Unknown,
+                modifiers: egui::Modifiers::NONE,
+            },
+        ];
+        times.push(ms(frame(&mut app, &ctx, size, events)));
+    }
+    let (median, max) = median_max(times);
+    println!(
+        "accounts table, {rows} rows, {count} scrolling frames at 1920x1080: median {median:.2} ms, max {max:.2} ms (run + tessellate, one thread)"
+    );
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Account: everything about one account on one page: its attributes,
+//! timeline, categories, infrastructure, linked accounts, templates and
+//! raw requests.
+
+use egui_plot::Plot;
+
+use super::app::ViewCtx;
+use super::commands::Command;
+use super::plots;
+use crate::analysis::days;
+use crate::analysis::summary::group_digits;
+use crate::analysis::views::AccountDetail;
+
+/// Which account is shown.
+#[derive(Debug, Default)]
+pub struct DetailState {
+    /// The account on the page.
+    pub account: Option<String>,
+    typed: String,
+}
+
+/// Draws the account page.
+pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState) {
+    // With one account selected and none opened, show that one.
+    if st.account.is_none() && cx.selection.accounts.len() == 1 {
+        st.account = cx.selection.accounts.first().cloned();
+    }
+    ui.horizontal(|ui| {
+        ui.label("Account");
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut st.typed)
+                .hint_text("type an account id")
+                .desired_width(240.0),
+        );
+        if (edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+            || ui.button("Show").clicked()
+        {
+            let id = st.typed.trim().to_owned();
+            if !id.is_empty() {
+                st.account = Some(id);
+            }
+        }
+        if let Some(a) = &st.account {
+            ui.separator();
+            let selected = cx.selection.accounts.len() == 1 && cx.selection.accounts.contains(a);
+            if ui
+                .add_enabled(!selected, egui::Button::new("Select this account"))
+                .on_hover_text("Filter every view to this account")
+                .clicked()
+            {
+                let mut s = cx.selection.clone();
+                s.accounts = [a.clone()].into();
+                *cx.select = Some(s);
+            }
+        }
+        if cx.session.detail.is_loading() {
+            ui.spinner();
+            ui.label("reading the account's requests…");
+        }
+    });
+    let Some(account) = st.account.clone() else {
+        ui.add_space(20.0);
+        ui.weak("Double-click an account in the accounts or exchanges table, click one in the overview, or type its id above.");
+        return;
+    };
+    cx.session.want_detail(&account);
+    let Some(d) = cx.session.detail.value().cloned() else {
+        return;
+    };
+    if d.account_id != account {
+        ui.weak(format!("Loading {account}…"));
+        return;
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink(false)
+        .show(ui, |ui| page(ui, cx, &d));
+}
+
+fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
+    ui.heading(&d.account_id);
+    if d.attributes.is_empty() && d.timeline.days.is_empty() {
+        ui.weak("No such account in this case.");
+        return;
+    }
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.strong("Attributes");
+        egui::Grid::new("detail_attributes")
+            .striped(true)
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (k, v) in &d.attributes {
+                    ui.label(k.replace('_', " "));
+                    ui.label(attribute_text(k, v));
+                    ui.end_row();
+                }
+            });
+        let ui = &mut cols[1];
+        ui.strong("Categories");
+        let total: i64 = d.categories.iter().map(|c| c.1).sum::<i64>().max(1);
+        egui::Grid::new("detail_categories")
+            .num_columns(3)
+            .show(ui, |ui| {
+                for (c, n) in &d.categories {
+                    ui.label(c);
+                    let w = 160.0 * (*n as f32 / total as f32);
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(160.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(
+                        egui::Rect::from_min_size(rect.min, egui::vec2(w.max(1.0), 12.0)),
+                        2.0,
+                        super::theme::category_color(c),
+                    );
+                    ui.label(format!(
+                        "{} ({:.1}%)",
+                        group_digits(*n),
+                        100.0 * *n as f64 / total as f64
+                    ));
+                    ui.end_row();
+                }
+            });
+    });
+    ui.add_space(8.0);
+    ui.strong("Exchanges per day");
+    plots::legend_strip(ui, &d.timeline.groups, &|_| false);
+    let charts = plots::stacked_bars(&d.timeline, f64::from);
+    Plot::new("detail_timeline")
+        .height(200.0)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .include_y(0.0)
+        .x_grid_spacer(plots::day_grid)
+        .x_axis_formatter(|m, _| plots::day_label(m))
+        .y_axis_formatter(|m, _| plots::count_label(m))
+        .y_axis_min_width(56.0)
+        .show(ui, |plot| {
+            for c in charts {
+                plot.bar_chart(c);
+            }
+        });
+    ui.add_space(8.0);
+    for (kind, title) in [
+        ("ip", "IP addresses"),
+        ("asn", "Networks (ASN)"),
+        ("country", "Countries"),
+        ("user_agent", "User agents"),
+        ("model", "Models"),
+    ] {
+        let rows: Vec<_> = d.infrastructure.iter().filter(|r| r.kind == kind).collect();
+        egui::CollapsingHeader::new(format!("{title} ({})", rows.len()))
+            .id_salt(kind)
+            .default_open(kind == "ip" || kind == "asn")
+            .show(ui, |ui| {
+                egui::Grid::new(("infra", kind))
+                    .striped(true)
+                    .num_columns(6)
+                    .show(ui, |ui| {
+                        for h in [
+                            "Value",
+                            "Detail",
+                            "Exchanges",
+                            "First used",
+                            "Last used",
+                            "Accounts using it",
+                        ] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for r in rows {
+                            ui.monospace(&r.value);
+                            ui.label(&r.detail);
+                            ui.label(group_digits(r.exchanges));
+                            ui.label(days::iso_seconds(r.first));
+                            ui.label(days::iso_seconds(r.last));
+                            ui.label(group_digits(r.accounts));
+                            ui.end_row();
+                        }
+                    });
+            });
+    }
+    egui::CollapsingHeader::new(format!("Linked accounts ({})", d.linked.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            if d.linked.is_empty() {
+                ui.weak("No other account shares an IP, a rare template or a sign-up attribute with this one.");
+            }
+            egui::Grid::new("linked").striped(true).num_columns(4).show(ui, |ui| {
+                for h in ["Account", "Shared IPs", "Shared rare templates", "Shared at sign-up"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for l in &d.linked {
+                    if ui.link(&l.account_id).clicked() {
+                        cx.commands.push(Command::OpenAccount(l.account_id.clone()));
+                    }
+                    ui.label(l.shared_ips.to_string());
+                    ui.label(l.shared_templates.to_string());
+                    ui.label(l.shared_signup.join(", "));
+                    ui.end_row();
+                }
+            });
+        });
+    egui::CollapsingHeader::new(format!("Prompt templates ({})", d.templates.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("templates")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for h in [
+                        "Exchanges",
+                        "Accounts using it",
+                        "Category",
+                        "Sample prompt",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for t in &d.templates {
+                        ui.label(group_digits(t.exchanges));
+                        ui.label(group_digits(t.accounts));
+                        ui.label(&t.category);
+                        ui.add(egui::Label::new(super::one_line(&t.sample_prompt, 140)).truncate())
+                            .on_hover_text(&t.sample_prompt);
+                        ui.end_row();
+                    }
+                });
+        });
+    egui::CollapsingHeader::new(format!("First {} requests", d.requests.len()))
+        .default_open(false)
+        .show(ui, |ui| {
+            egui::Grid::new("requests")
+                .striped(true)
+                .num_columns(5)
+                .show(ui, |ui| {
+                    for h in ["Time (UTC)", "Model", "Category", "IP", "Prompt"] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for r in &d.requests {
+                        ui.label(days::iso_seconds(r.ts));
+                        ui.label(r.model.as_deref().unwrap_or(""));
+                        ui.label(&r.category);
+                        ui.label(r.ip.as_deref().unwrap_or(""));
+                        let p = r.prompt.as_deref().unwrap_or("");
+                        ui.add(egui::Label::new(super::one_line(p, 120)).truncate())
+                            .on_hover_text(p);
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+/// An attribute as people read it: digits grouped, shares in percent,
+/// times to the second.
+fn attribute_text(key: &str, value: &str) -> String {
+    if value.is_empty() {
+        return "–".into();
+    }
+    if let Ok(n) = value.parse::<i64>() {
+        return group_digits(n);
+    }
+    if key.ends_with("_share")
+        && let Ok(f) = value.parse::<f64>()
+    {
+        return format!("{:.1}%", f * 100.0);
+    }
+    // 2026-01-05T00:02:44.512 -> 2026-01-05 00:02:44
+    if value.len() >= 19 && value.as_bytes()[10] == b'T' && value[..4].parse::<u32>().is_ok() {
+        return value[..19].replace('T', " ");
+    }
+    value.to_owned()
+}

@@ -1,0 +1,338 @@
+//! The application: persisted state, the opened session, the selection and
+//! its history, and the frame loop. `logic` drains answers and applies
+//! commands; `ui` only draws.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use serde::{Deserialize, Serialize};
+
+use super::commands::{Command, View};
+use super::history::History;
+use super::notifications::Notifications;
+use super::opening::Opening;
+use super::session::Session;
+use super::{account_detail, accounts, categories, chrome, exchanges, overview, timeline};
+use crate::analysis::selection::Selection;
+
+/// How many recent files File > Open recent lists.
+const RECENT: usize = 10;
+
+/// What survives a restart (never query results).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Recently opened sources, newest first.
+    pub recent: Vec<PathBuf>,
+    /// The view on screen.
+    pub view: View,
+    /// Dark, light or the system's.
+    pub theme: egui::ThemePreference,
+    /// Timeline settings.
+    pub timeline: timeline::TimelineState,
+    /// Accounts table settings.
+    pub accounts: accounts::AccountsState,
+}
+
+/// What a view may change besides its own state.
+pub struct ViewCtx<'a> {
+    /// The opened case and its data.
+    pub session: &'a mut Session,
+    /// The selection every view follows.
+    pub selection: &'a Selection,
+    /// A new selection proposed by the view.
+    pub select: &'a mut Option<Selection>,
+    /// Commands queued by the view.
+    pub commands: &'a mut Vec<Command>,
+}
+
+/// The distillscope window.
+pub struct App {
+    /// Persisted state.
+    pub state: State,
+    session: Option<Session>,
+    opening: Option<Opening>,
+    history: History,
+    /// Messages on screen.
+    pub notifications: Notifications,
+    commands: Vec<Command>,
+    dialog: Option<Receiver<Option<PathBuf>>>,
+    /// The typed path field.
+    pub chrome: chrome::ChromeState,
+    exchanges: exchanges::ExchangesState,
+    detail: account_detail::DetailState,
+}
+
+impl App {
+    /// Creates the app and starts opening `path`, if any.
+    pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> App {
+        let state: State = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_theme(state.theme);
+        super::theme::install_fonts(&cc.egui_ctx);
+        let mut app = App {
+            state,
+            session: None,
+            opening: None,
+            history: History::default(),
+            notifications: Notifications::default(),
+            commands: Vec::new(),
+            dialog: None,
+            chrome: chrome::ChromeState::default(),
+            exchanges: exchanges::ExchangesState::default(),
+            detail: account_detail::DetailState::default(),
+        };
+        if let Some(p) = path {
+            app.commands.push(Command::Open(p));
+        }
+        app
+    }
+
+    /// The selection every view follows.
+    pub fn selection(&self) -> &Selection {
+        self.history.current()
+    }
+
+    /// The opened case, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// The opened case, to fetch rows (tests, benchmarks).
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        self.session.as_mut()
+    }
+
+    /// The view on screen.
+    pub fn view(&self) -> View {
+        self.state.view
+    }
+
+    /// Whether a source is being opened.
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// Whether anything is still running (opening or queries).
+    pub fn is_busy(&self) -> bool {
+        self.opening.is_some() || self.session.as_ref().is_some_and(Session::is_busy)
+    }
+
+    /// Queues a command, as a menu or shortcut would.
+    pub fn queue(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    fn start_open(&mut self, path: &Path, ctx: &egui::Context) {
+        if let Some(o) = &self.opening {
+            o.cancel();
+        }
+        self.opening = Some(Opening::start(path, ctx));
+    }
+
+    fn pick_with_dialog(&mut self, folder: bool, ctx: &egui::Context) {
+        // The dialog blocks its thread, so it gets its own.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("file-dialog".into())
+            .spawn(move || {
+                let dialog = rfd::FileDialog::new().set_title("Open a request log or case file");
+                let picked = if folder {
+                    dialog.pick_folder()
+                } else {
+                    dialog
+                        .add_filter(
+                            "Logs and cases",
+                            &[
+                                "duckdb", "db", "parquet", "csv", "jsonl", "json", "gz", "tsv",
+                            ],
+                        )
+                        .add_filter("All files", &["*"])
+                        .pick_file()
+                };
+                let _ = tx.send(picked);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.dialog = Some(rx),
+            Err(e) => self
+                .notifications
+                .error(format!("cannot show the file dialog: {e}")),
+        }
+    }
+
+    fn apply(&mut self, command: Command, ctx: &egui::Context) {
+        match command {
+            Command::OpenFile => self.pick_with_dialog(false, ctx),
+            Command::OpenFolder => self.pick_with_dialog(true, ctx),
+            Command::OpenPath => self.chrome.show_path_field(),
+            Command::Open(path) => self.start_open(&path, ctx),
+            Command::Show(view) => self.state.view = view,
+            Command::OpenAccount(id) => {
+                self.detail.account = Some(id);
+                self.state.view = View::Account;
+            }
+            Command::Back => {
+                self.history.back();
+            }
+            Command::Forward => {
+                self.history.forward();
+            }
+            Command::ClearSelection => self.history.set(Selection::default()),
+            Command::Cancel => {
+                if let Some(o) = &self.opening {
+                    o.cancel();
+                }
+                if let Some(s) = &mut self.session {
+                    s.cancel();
+                }
+            }
+            Command::ToggleTheme => {
+                self.state.theme = if ctx.theme() == egui::Theme::Dark {
+                    egui::ThemePreference::Light
+                } else {
+                    egui::ThemePreference::Dark
+                };
+                ctx.set_theme(self.state.theme);
+            }
+            Command::Help => self.chrome.help_open = !self.chrome.help_open,
+        }
+    }
+
+    fn finish_open(&mut self, ctx: &egui::Context) {
+        let Some(opening) = &self.opening else { return };
+        let Some(result) = opening.poll() else { return };
+        let path = opening.path.clone();
+        let took = opening.started.elapsed();
+        self.opening = None;
+        match result {
+            Ok(case) => {
+                self.session = Some(Session::new(case, ctx));
+                self.history = History::default();
+                self.exchanges = exchanges::ExchangesState::default();
+                self.detail = account_detail::DetailState::default();
+                let absolute = std::path::absolute(&path).unwrap_or(path);
+                self.state.recent.retain(|p| *p != absolute);
+                self.state.recent.insert(0, absolute.clone());
+                self.state.recent.truncate(RECENT);
+                self.notifications.info(format!(
+                    "Opened {} in {:.1} s",
+                    absolute.display(),
+                    took.as_secs_f64()
+                ));
+            }
+            Err(crate::store::error::StoreError::Cancelled) => {
+                self.notifications
+                    .info(format!("Stopped opening {}", path.display()));
+            }
+            Err(err) => self.notifications.error(format!("{err:#}")),
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.finish_open(ctx);
+        if let Some(s) = &mut self.session {
+            for err in s.poll() {
+                self.notifications.error(err);
+            }
+        }
+        if let Some(rx) = &self.dialog {
+            match rx.try_recv() {
+                Ok(Some(path)) => {
+                    self.dialog = None;
+                    self.commands.push(Command::Open(path));
+                }
+                Ok(None) => {
+                    self.dialog = None;
+                    self.notifications.info(
+                        "No file chosen. If no dialog appeared, this system has no working file \
+                         dialog: use File > Open path… (Ctrl+L) instead.",
+                    );
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.dialog = None,
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(Command::Open(path));
+        }
+        self.commands.extend(Command::pressed(ctx));
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(command, ctx);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut commands = Vec::new();
+        chrome::menu_bar(
+            ui,
+            &self.state.recent,
+            self.history.can_go_back(),
+            self.history.can_go_forward(),
+            &mut commands,
+        );
+        let busy = self.is_busy();
+        chrome::status_bar(
+            ui,
+            self.session.as_ref(),
+            self.opening.as_ref(),
+            busy,
+            &mut commands,
+        );
+        if let Some(session) = &mut self.session {
+            let mut select = None;
+            chrome::view_bar(
+                ui,
+                self.state.view,
+                self.history.current(),
+                &mut select,
+                &mut commands,
+            );
+            let mut cx = ViewCtx {
+                session,
+                selection: self.history.current(),
+                select: &mut select,
+                commands: &mut commands,
+            };
+            egui::CentralPanel::default().show(ui, |ui| match self.state.view {
+                View::Overview => overview::ui(ui, &mut cx),
+                View::Timeline => timeline::ui(ui, &mut cx, &mut self.state.timeline),
+                View::Categories => categories::ui(ui, &mut cx),
+                View::Accounts => accounts::ui(ui, &mut cx, &mut self.state.accounts),
+                View::Exchanges => exchanges::ui(ui, &mut cx, &mut self.exchanges),
+                View::Account => account_detail::ui(ui, &mut cx, &mut self.detail),
+            });
+            if let Some(next) = select {
+                self.history.set(next);
+            }
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                chrome::welcome(ui, self.opening.as_ref(), &self.state.recent, &mut commands);
+            });
+        }
+        chrome::path_window(ui.ctx(), &mut self.chrome, &mut commands);
+        chrome::help_window(ui.ctx(), &mut self.chrome.help_open);
+        self.notifications.ui(ui.ctx());
+        self.commands.extend(commands);
+        if !self.commands.is_empty() {
+            ui.ctx().request_repaint();
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+}

@@ -1,0 +1,377 @@
+//! The frame around the views: menu bar, view tabs with the selection
+//! chips, status bar, the welcome page, the typed-path window and help.
+
+use std::path::PathBuf;
+
+use super::commands::{Command, View};
+use super::opening::Opening;
+use super::session::Session;
+use super::theme;
+use crate::analysis::selection::Selection;
+
+/// State of the typed-path window and the help window.
+#[derive(Default)]
+pub struct ChromeState {
+    /// Whether the path window is open.
+    pub path_open: bool,
+    /// The typed path.
+    pub path_text: String,
+    /// Why the typed path cannot be opened.
+    pub path_error: Option<String>,
+    focus_path: bool,
+    /// Whether the help window is open.
+    pub help_open: bool,
+}
+
+impl ChromeState {
+    /// Opens the path window with the field focused.
+    pub fn show_path_field(&mut self) {
+        self.path_open = true;
+        self.focus_path = true;
+    }
+}
+
+fn command_button(ui: &mut egui::Ui, command: Command, enabled: bool, out: &mut Vec<Command>) {
+    let button = egui::Button::new(command.label()).shortcut_text(command.shortcut_text(ui.ctx()));
+    if ui.add_enabled(enabled, button).clicked() {
+        out.push(command);
+        ui.close();
+    }
+}
+
+/// The menu bar.
+pub fn menu_bar(
+    ui: &mut egui::Ui,
+    recent: &[PathBuf],
+    can_back: bool,
+    can_forward: bool,
+    out: &mut Vec<Command>,
+) {
+    egui::Panel::top("menu_bar").show(ui, |ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                command_button(ui, Command::OpenFile, true, out);
+                command_button(ui, Command::OpenFolder, true, out);
+                command_button(ui, Command::OpenPath, true, out);
+                ui.menu_button("Open recent", |ui| {
+                    if recent.is_empty() {
+                        ui.label("Nothing opened yet");
+                    }
+                    for p in recent {
+                        if ui.button(p.display().to_string()).clicked() {
+                            out.push(Command::Open(p.clone()));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for v in View::ALL {
+                    command_button(ui, Command::Show(v), true, out);
+                }
+                ui.separator();
+                command_button(ui, Command::ToggleTheme, true, out);
+            });
+            ui.menu_button("Selection", |ui| {
+                command_button(ui, Command::Back, can_back, out);
+                command_button(ui, Command::Forward, can_forward, out);
+                command_button(ui, Command::ClearSelection, true, out);
+                command_button(ui, Command::Cancel, true, out);
+            });
+            ui.menu_button("Help", |ui| {
+                command_button(ui, Command::Help, true, out);
+            });
+        });
+    });
+}
+
+/// The view tabs, Back/Forward and the selection as removable chips.
+pub fn view_bar(
+    ui: &mut egui::Ui,
+    current: View,
+    sel: &Selection,
+    select: &mut Option<Selection>,
+    out: &mut Vec<Command>,
+) {
+    egui::Panel::top("view_bar").show(ui, |ui| {
+        ui.add_space(2.0);
+        ui.horizontal_wrapped(|ui| {
+            for v in View::ALL {
+                let tab = ui
+                    .selectable_label(current == v, v.title())
+                    .on_hover_text(Command::Show(v).shortcut_text(ui.ctx()));
+                if tab.clicked() {
+                    out.push(Command::Show(v));
+                }
+            }
+            ui.separator();
+            if ui
+                .button("◀ Back")
+                .on_hover_text(format!("Back ({})", Command::Back.shortcut_text(ui.ctx())))
+                .clicked()
+            {
+                out.push(Command::Back);
+            }
+            if ui
+                .button("Forward ▶")
+                .on_hover_text(format!(
+                    "Forward ({})",
+                    Command::Forward.shortcut_text(ui.ctx())
+                ))
+                .clicked()
+            {
+                out.push(Command::Forward);
+            }
+            ui.separator();
+            selection_chips(ui, sel, select, out);
+        });
+        ui.add_space(2.0);
+    });
+}
+
+fn chip(ui: &mut egui::Ui, text: &str) -> bool {
+    let fill = theme::tokens(ui).chip_fill;
+    let mut removed = false;
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(8.0)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 4.0;
+                ui.label(text);
+                removed = ui
+                    .add(egui::Button::new("×").frame(false).small())
+                    .on_hover_text(format!("Remove {text}"))
+                    .clicked();
+            });
+        });
+    removed
+}
+
+fn selection_chips(
+    ui: &mut egui::Ui,
+    sel: &Selection,
+    select: &mut Option<Selection>,
+    out: &mut Vec<Command>,
+) {
+    if sel.is_empty() {
+        ui.weak(
+            "Everything selected: brush the timeline, click a category or an account to filter",
+        );
+        return;
+    }
+    ui.label("Selection");
+    if let Some(r) = sel.days
+        && chip(ui, &format!("days {}", r.label()))
+    {
+        let mut s = sel.clone();
+        s.days = None;
+        *select = Some(s);
+    }
+    for c in &sel.categories {
+        if chip(ui, c) {
+            let mut s = sel.clone();
+            s.categories.remove(c);
+            *select = Some(s);
+        }
+    }
+    if sel.accounts.len() > 4 {
+        if chip(ui, &format!("{} accounts", sel.accounts.len())) {
+            let mut s = sel.clone();
+            s.accounts.clear();
+            *select = Some(s);
+        }
+    } else {
+        for a in &sel.accounts {
+            if chip(ui, a) {
+                let mut s = sel.clone();
+                s.accounts.remove(a);
+                *select = Some(s);
+            }
+        }
+    }
+    if ui
+        .button("Clear")
+        .on_hover_text(format!(
+            "Clear the selection ({})",
+            Command::ClearSelection.shortcut_text(ui.ctx())
+        ))
+        .clicked()
+    {
+        out.push(Command::ClearSelection);
+    }
+}
+
+fn ms(d: Option<std::time::Duration>) -> String {
+    d.map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// The status bar: what is open, what is running, how long queries took.
+pub fn status_bar(
+    ui: &mut egui::Ui,
+    session: Option<&Session>,
+    opening: Option<&Opening>,
+    busy: bool,
+    out: &mut Vec<Command>,
+) {
+    egui::Panel::bottom("status_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            if let Some(o) = opening {
+                let (stage, fraction) = o.progress.snapshot();
+                ui.spinner();
+                ui.label(format!("Opening {}: {stage}", o.path.display()));
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(120.0)
+                        .show_percentage(),
+                );
+                if ui.button("Cancel").clicked() {
+                    out.push(Command::Cancel);
+                }
+            } else if let Some(s) = session {
+                let name = s
+                    .case_path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                ui.label(format!("Case {name}"))
+                    .on_hover_text(s.case_path.display().to_string());
+                ui.separator();
+                ui.weak(format!(
+                    "timeline {} · categories {} · accounts {}",
+                    ms(s.timeline.last_duration),
+                    ms(s.categories.last_duration),
+                    ms(s.accounts.last_duration)
+                ))
+                .on_hover_text(
+                    "How long the last answer of each view took, from request to arrival",
+                );
+                if busy {
+                    ui.separator();
+                    ui.spinner();
+                    ui.label("querying…");
+                    if ui.small_button("Cancel").clicked() {
+                        out.push(Command::Cancel);
+                    }
+                }
+            } else {
+                ui.weak("No case open");
+            }
+        });
+    });
+}
+
+/// The page shown before a case is open.
+pub fn welcome(
+    ui: &mut egui::Ui,
+    opening: Option<&Opening>,
+    recent: &[PathBuf],
+    out: &mut Vec<Command>,
+) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.15);
+        ui.heading("distillscope");
+        ui.label("Find, understand and document distillation campaigns in LLM API request logs.");
+        ui.add_space(16.0);
+        if let Some(o) = opening {
+            let (stage, fraction) = o.progress.snapshot();
+            ui.label(format!("Opening {}", o.path.display()));
+            ui.add_space(4.0);
+            ui.label(if stage.is_empty() { "Starting…".to_owned() } else { stage });
+            ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).animate(true));
+            ui.weak(format!(
+                "{:.0} s. The first open of a log builds its case file (loads, checks and classifies every exchange); later opens take a second.",
+                o.started.elapsed().as_secs_f64()
+            ));
+            if ui.button("Cancel").clicked() {
+                out.push(Command::Cancel);
+            }
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.add_space((ui.available_width() - 360.0).max(0.0) / 2.0);
+            for c in [Command::OpenFile, Command::OpenFolder, Command::OpenPath] {
+                if ui.button(c.label()).clicked() {
+                    out.push(c);
+                }
+            }
+        });
+        ui.add_space(8.0);
+        ui.weak("or drop a file or folder on the window");
+        if !recent.is_empty() {
+            ui.add_space(16.0);
+            ui.strong("Recent");
+            for p in recent {
+                if ui.link(p.display().to_string()).clicked() {
+                    out.push(Command::Open(p.clone()));
+                }
+            }
+        }
+    });
+}
+
+/// The typed-path window, for machines without a working file dialog.
+pub fn path_window(ctx: &egui::Context, state: &mut ChromeState, out: &mut Vec<Command>) {
+    if !state.path_open {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new("Open path")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 80.0))
+        .show(ctx, |ui| {
+            ui.label("A DuckDB database, a Parquet/CSV/JSON Lines file, a folder of them, or a .case.duckdb file");
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut state.path_text)
+                    .hint_text("/path/to/logs.parquet")
+                    .desired_width(480.0),
+            );
+            if state.focus_path {
+                edit.request_focus();
+                state.focus_path = false;
+            }
+            let submitted = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if let Some(err) = &state.path_error {
+                ui.colored_label(theme::tokens(ui).warn, err);
+            }
+            if ui.button("Open").clicked() || submitted {
+                let path = PathBuf::from(state.path_text.trim());
+                if path.exists() {
+                    state.path_error = None;
+                    state.path_open = false;
+                    out.push(Command::Open(path));
+                } else {
+                    state.path_error = Some(format!("No such file or folder: {}", path.display()));
+                }
+            }
+        });
+    if !open {
+        state.path_open = false;
+    }
+}
+
+/// The help window: shortcuts and how the views work together.
+pub fn help_window(ctx: &egui::Context, open: &mut bool) {
+    egui::Window::new("Help").open(open).show(ctx, |ui| {
+        ui.label("One selection drives every view: brush days on the timeline, click a category bar, \
+                  click accounts in the table (Ctrl-click adds). Each view shows everything except its \
+                  own filter, with the selected part highlighted. The chips under the tabs show the \
+                  selection; click × to remove a part.");
+        ui.add_space(8.0);
+        egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+            for c in Command::with_shortcuts() {
+                ui.label(c.label());
+                ui.monospace(c.shortcut_text(ctx));
+                ui.end_row();
+            }
+        });
+    });
+}

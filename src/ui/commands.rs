@@ -1,0 +1,166 @@
+//! Everything the user can do from a menu, a shortcut or a button, as one
+//! enum: widgets queue commands, the app applies them once per frame, so
+//! menus, shortcuts and tests share one path (egui_demo_app, rerun's
+//! UICommand).
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+use serde::{Deserialize, Serialize};
+
+/// The main views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum View {
+    /// The incident at a glance.
+    #[default]
+    Overview,
+    /// Exchanges per day.
+    Timeline,
+    /// Categories against the baseline.
+    Categories,
+    /// The accounts table.
+    Accounts,
+    /// Pages of exchanges.
+    Exchanges,
+    /// One account.
+    Account,
+}
+
+impl View {
+    /// Every view, in tab order.
+    pub const ALL: [View; 6] = [
+        View::Overview,
+        View::Timeline,
+        View::Categories,
+        View::Accounts,
+        View::Exchanges,
+        View::Account,
+    ];
+
+    /// Tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::Timeline => "Timeline",
+            View::Categories => "Categories",
+            View::Accounts => "Accounts",
+            View::Exchanges => "Exchanges",
+            View::Account => "Account",
+        }
+    }
+}
+
+/// A user action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Pick a file with the system dialog.
+    OpenFile,
+    /// Pick a folder with the system dialog.
+    OpenFolder,
+    /// Type a path.
+    OpenPath,
+    /// Open this path.
+    Open(std::path::PathBuf),
+    /// Show a view.
+    Show(View),
+    /// Open one account's page.
+    OpenAccount(String),
+    /// The previous selection.
+    Back,
+    /// The next selection.
+    Forward,
+    /// Select everything again.
+    ClearSelection,
+    /// Stop the running open or queries.
+    Cancel,
+    /// Dark or light.
+    ToggleTheme,
+    /// The shortcuts and how the views work.
+    Help,
+}
+
+impl Command {
+    /// The commands that have a shortcut, in the order the help lists them.
+    pub fn with_shortcuts() -> Vec<Command> {
+        let mut out = vec![Command::OpenFile, Command::OpenFolder, Command::OpenPath];
+        out.extend(View::ALL.iter().map(|v| Command::Show(*v)));
+        out.extend([
+            Command::Back,
+            Command::Forward,
+            Command::ClearSelection,
+            Command::Cancel,
+            Command::ToggleTheme,
+            Command::Help,
+        ]);
+        out
+    }
+
+    /// Menu and help text.
+    pub fn label(&self) -> String {
+        match self {
+            Command::OpenFile => "Open file…".into(),
+            Command::OpenFolder => "Open folder…".into(),
+            Command::OpenPath => "Open path…".into(),
+            Command::Open(p) => format!("Open {}", p.display()),
+            Command::Show(v) => format!("Show {}", v.title().to_lowercase()),
+            Command::OpenAccount(a) => format!("Open account {a}"),
+            Command::Back => "Back to the previous selection".into(),
+            Command::Forward => "Forward to the next selection".into(),
+            Command::ClearSelection => "Clear the selection".into(),
+            Command::Cancel => "Cancel running work".into(),
+            Command::ToggleTheme => "Switch dark / light theme".into(),
+            Command::Help => "Keyboard shortcuts and help".into(),
+        }
+    }
+
+    /// Its keyboard shortcut.
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        let k = |m, key| Some(KeyboardShortcut::new(m, key));
+        match self {
+            Command::OpenFile => k(Modifiers::COMMAND, Key::O),
+            Command::OpenFolder => k(Modifiers::COMMAND | Modifiers::SHIFT, Key::O),
+            Command::OpenPath => k(Modifiers::COMMAND, Key::L),
+            Command::Show(v) => {
+                let keys = [
+                    Key::Num1,
+                    Key::Num2,
+                    Key::Num3,
+                    Key::Num4,
+                    Key::Num5,
+                    Key::Num6,
+                ];
+                let i = View::ALL.iter().position(|x| x == v)?;
+                k(Modifiers::COMMAND, keys[i])
+            }
+            Command::Back => k(Modifiers::ALT, Key::ArrowLeft),
+            Command::Forward => k(Modifiers::ALT, Key::ArrowRight),
+            Command::ClearSelection => k(Modifiers::NONE, Key::Escape),
+            Command::Cancel => k(Modifiers::COMMAND, Key::Period),
+            Command::ToggleTheme => k(Modifiers::COMMAND | Modifiers::SHIFT, Key::D),
+            Command::Help => k(Modifiers::NONE, Key::F1),
+            Command::Open(_) | Command::OpenAccount(_) => None,
+        }
+    }
+
+    /// The shortcut as text for this platform.
+    pub fn shortcut_text(&self, ctx: &egui::Context) -> String {
+        self.shortcut()
+            .map(|s| ctx.format_shortcut(&s))
+            .unwrap_or_default()
+    }
+
+    /// The commands whose shortcuts were pressed this frame.
+    pub fn pressed(ctx: &egui::Context) -> Vec<Command> {
+        let typing = ctx.memory(|m| m.focused().is_some());
+        let mut out = Vec::new();
+        for cmd in Command::with_shortcuts() {
+            let Some(s) = cmd.shortcut() else { continue };
+            // Escape in a text field leaves the field, not the selection.
+            if typing && s.modifiers.is_none() && s.logical_key == Key::Escape {
+                continue;
+            }
+            if ctx.input_mut(|i| i.consume_shortcut(&s)) {
+                out.push(cmd);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,65 @@
+//! Opening a source in the background: building its case file can take
+//! minutes on a large log, so it runs on its own thread with progress and a
+//! cancel button, and the window stays responsive.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::time::Instant;
+
+use crate::pipeline::{self, OpenOptions};
+use crate::store::case::Case;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::progress::Progress;
+
+/// A source being opened.
+pub struct Opening {
+    /// What is being opened.
+    pub path: PathBuf,
+    /// Stage and fraction, and the cancel flag.
+    pub progress: Progress,
+    /// When it started.
+    pub started: Instant,
+    rx: Receiver<StoreResult<Case>>,
+}
+
+impl Opening {
+    /// Starts opening `path` on a new thread; `ctx` is repainted as it goes.
+    pub fn start(path: &Path, ctx: &egui::Context) -> Opening {
+        let (tx, rx) = sync_channel(1);
+        let repaint = ctx.clone();
+        let progress = Progress::with_listener(move |_| repaint.request_repaint());
+        let job_progress = progress.clone();
+        let job_path = path.to_path_buf();
+        let done = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("case-open".into())
+            .spawn(move || {
+                let result = pipeline::open(&job_path, &OpenOptions::default(), &job_progress);
+                let _ = tx.send(result);
+                done.request_repaint();
+            });
+        if let Err(err) = spawned {
+            log::error!("cannot start a thread to open {}: {err}", path.display());
+        }
+        Opening {
+            path: path.to_path_buf(),
+            progress,
+            started: Instant::now(),
+            rx,
+        }
+    }
+
+    /// The result, once there is one.
+    pub fn poll(&self) -> Option<StoreResult<Case>> {
+        match self.rx.try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err(StoreError::Cancelled)),
+        }
+    }
+
+    /// Asks the job to stop at its next step.
+    pub fn cancel(&self) {
+        self.progress.cancel();
+    }
+}

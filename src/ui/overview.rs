@@ -1,0 +1,132 @@
+//! Overview: the incident at a glance, and where the evidence came from.
+
+use super::app::ViewCtx;
+use super::commands::{Command, View};
+use super::theme;
+use crate::analysis::summary::group_digits;
+
+fn stat(ui: &mut egui::Ui, label: &str, value: &str) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_min_width(150.0);
+        ui.vertical(|ui| {
+            ui.weak(label);
+            ui.heading(value);
+        });
+    });
+}
+
+/// Draws the overview.
+pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
+    cx.session.want_summary();
+    let Some(s) = cx.session.summary_value() else {
+        ui.spinner();
+        return;
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                stat(ui, "Exchanges", &group_digits(s.exchanges));
+                stat(ui, "Accounts", &group_digits(s.accounts));
+                stat(ui, "First exchange", s.first_ts.as_deref().unwrap_or("–"));
+                stat(ui, "Last exchange", s.last_ts.as_deref().unwrap_or("–"));
+                stat(ui, "Days with traffic", &s.per_day.len().to_string());
+            });
+            ui.add_space(8.0);
+            egui::CollapsingHeader::new("Evidence")
+                .default_open(true)
+                .show(ui, |ui| {
+                    egui::Grid::new("evidence").num_columns(2).show(ui, |ui| {
+                        ui.label("Source");
+                        ui.monospace(&s.source);
+                        ui.end_row();
+                        ui.label("Case file");
+                        ui.monospace(&s.case_file);
+                        ui.end_row();
+                        for e in &cx.session.meta.evidence {
+                            ui.label("File");
+                            ui.monospace(format!(
+                                "{}  ({} bytes)\nSHA-256 {}",
+                                e.path.display(),
+                                group_digits(e.size as i64),
+                                e.sha256
+                            ));
+                            ui.end_row();
+                        }
+                        ui.label("Case made");
+                        ui.label(format!(
+                            "{} by distillscope {}",
+                            cx.session.meta.created_at, cx.session.meta.tool_version
+                        ));
+                        ui.end_row();
+                    });
+                });
+            ui.add_space(8.0);
+            ui.columns(2, |cols| {
+                let ui = &mut cols[0];
+                ui.strong("Capability categories");
+                egui::Grid::new("overview_categories")
+                    .striped(true)
+                    .num_columns(4)
+                    .show(ui, |ui| {
+                        for c in &s.categories {
+                            theme::swatch(ui, &c.category);
+                            if ui
+                                .link(&c.category)
+                                .on_hover_text("Select this category")
+                                .clicked()
+                            {
+                                let mut sel = cx.selection.clone();
+                                sel.categories = [c.category.clone()].into();
+                                *cx.select = Some(sel);
+                                cx.commands.push(Command::Show(View::Categories));
+                            }
+                            ui.label(group_digits(c.exchanges));
+                            ui.label(format!("{:.1}%", c.share * 100.0));
+                            ui.end_row();
+                        }
+                    });
+                if s.log_labelled > 0 {
+                    ui.weak(format!(
+                    "The log labelled {} exchanges itself; the classifier disagrees on {} of them.",
+                    group_digits(s.log_labelled),
+                    group_digits(s.classifier_disagreements)
+                ));
+                }
+                let ui = &mut cols[1];
+                ui.strong("Busiest accounts");
+                egui::Grid::new("overview_accounts")
+                    .striped(true)
+                    .num_columns(3)
+                    .show(ui, |ui| {
+                        for a in &s.top_accounts {
+                            if ui
+                                .link(&a.account_id)
+                                .on_hover_text("Open this account")
+                                .clicked()
+                            {
+                                cx.commands.push(Command::OpenAccount(a.account_id.clone()));
+                            }
+                            ui.label(group_digits(a.exchanges));
+                            ui.label(a.top_category.as_deref().unwrap_or("–"));
+                            ui.end_row();
+                        }
+                    });
+            });
+            ui.add_space(8.0);
+            ui.strong("Events");
+            if s.events.is_empty() {
+                ui.weak("The evidence has no events table.");
+            }
+            egui::Grid::new("overview_events")
+                .striped(true)
+                .show(ui, |ui| {
+                    for e in &s.events {
+                        ui.monospace(&e.ts);
+                        ui.colored_label(theme::event_color(&e.kind), &e.kind);
+                        ui.label(&e.label);
+                        ui.end_row();
+                    }
+                });
+        });
+}

@@ -1,0 +1,89 @@
+//! Driving the real app in egui_kittest: the sample's case, built once per
+//! test binary, and steps that wait for the query worker.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use distillscope::pipeline::{self, OpenOptions};
+use distillscope::store::progress::Progress;
+use distillscope::ui::App;
+use distillscope::ui::commands::View;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::{Harness, HarnessBuilder};
+
+/// The sample's case file, built once for all tests of this binary.
+pub fn sample_case() -> PathBuf {
+    static CASE: OnceLock<PathBuf> = OnceLock::new();
+    CASE.get_or_init(|| {
+        let dir = Box::leak(Box::new(tempfile::tempdir().expect("tempdir")));
+        let case = dir.path().join("demo.case.duckdb");
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/demo");
+        let opts = OpenOptions {
+            case_path: Some(case.clone()),
+            ..Default::default()
+        };
+        pipeline::open(&sample, &opts, &Progress::default()).expect("build the sample case");
+        case
+    })
+    .clone()
+}
+
+/// The app at 1280x800 on `path`.
+pub fn app_on(path: Option<PathBuf>) -> Harness<'static, App> {
+    app_with(Harness::builder(), path)
+}
+
+/// The app built by `builder` (size set here) on `path`.
+pub fn app_with(builder: HarnessBuilder<App>, path: Option<PathBuf>) -> Harness<'static, App> {
+    builder
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, path))
+}
+
+/// Steps until nothing is opening or querying.
+pub fn settle(h: &mut Harness<'_, App>) {
+    let started = Instant::now();
+    let mut quiet = 0;
+    while quiet < 3 {
+        h.step();
+        if h.state().is_busy() {
+            quiet = 0;
+            std::thread::sleep(Duration::from_millis(5));
+        } else {
+            quiet += 1;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the app did not settle"
+        );
+    }
+}
+
+pub fn opened_sample() -> Harness<'static, App> {
+    let mut h = app_on(Some(sample_case()));
+    settle(&mut h);
+    assert!(
+        h.state().session().is_some(),
+        "{:?}",
+        h.state().notifications.texts()
+    );
+    h
+}
+
+/// Clicks a view tab (the tab row comes before any other label of that name).
+pub fn show(h: &mut Harness<'_, App>, view: View) {
+    h.get_all_by_label(view.title())
+        .next()
+        .unwrap_or_else(|| panic!("no tab {}", view.title()))
+        .click();
+    settle(h);
+    assert_eq!(h.state().view(), view);
+}
+
+pub fn accounts_total(h: &Harness<'_, App>) -> usize {
+    h.state()
+        .session()
+        .and_then(|s| s.accounts.value().map(|v| v.total))
+        .expect("accounts loaded")
+}

@@ -1,0 +1,168 @@
+//! The real app driven through egui_kittest on the bundled sample: no GPU,
+//! no window. Each test opens the sample's case, clicks through a view and
+//! checks what the analyst would see.
+
+mod common;
+
+use common::app::{accounts_total, app_on, opened_sample, settle, show};
+use distillscope::analysis::views::AccountColumn;
+use distillscope::ui::App;
+use distillscope::ui::commands::View;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+#[test]
+fn opens_the_sample_and_every_view_shows_its_data() {
+    let mut h = opened_sample();
+    h.get_by_label("1,374,203");
+    h.get_by_label("atlas-5 released");
+    show(&mut h, View::Timeline);
+    h.get_by_label("Stack by");
+    show(&mut h, View::Categories);
+    h.get_by_label_contains("All 1,374,203 exchanges");
+    show(&mut h, View::Accounts);
+    h.get_by_label("5,218 accounts");
+    show(&mut h, View::Exchanges);
+    h.get_by_label("1–200 of 1,374,203 exchanges");
+    show(&mut h, View::Account);
+    h.get_by_label_contains("Double-click an account");
+}
+
+#[test]
+fn brushing_the_timeline_filters_categories_and_accounts() {
+    let mut h = opened_sample();
+    show(&mut h, View::Timeline);
+    let (from, to) = (egui::pos2(400.0, 450.0), egui::pos2(560.0, 450.0));
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(egui::pos2(480.0, 450.0));
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    settle(&mut h);
+    let days = h.state().selection().days.expect("a brushed range");
+    assert!(days.last - days.first >= 5, "{days:?}");
+    h.get_by_label_contains("Selected 2026-");
+    show(&mut h, View::Categories);
+    h.get_by_label_contains("Selection (days 2026-");
+    show(&mut h, View::Accounts);
+    let brushed = accounts_total(&h);
+    assert!(
+        brushed > 0 && brushed < 5218,
+        "{brushed} accounts in the brushed range"
+    );
+    // Escape clears the selection, and every account is back.
+    h.key_press(egui::Key::Escape);
+    settle(&mut h);
+    assert!(h.state().selection().is_empty());
+    assert_eq!(accounts_total(&h), 5218);
+    // Back restores the range.
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowLeft);
+    settle(&mut h);
+    assert_eq!(h.state().selection().days, Some(days));
+}
+
+#[test]
+fn clicking_a_category_selects_it_everywhere() {
+    let mut h = opened_sample();
+    show(&mut h, View::Categories);
+    h.get_by_label("rubric_grading").click();
+    settle(&mut h);
+    let sel = h.state().selection().clone();
+    assert_eq!(
+        sel.categories.iter().collect::<Vec<_>>(),
+        ["rubric_grading"]
+    );
+    // The chip shows it, and the accounts table follows.
+    assert_eq!(
+        h.get_all_by_label("rubric_grading").count(),
+        2,
+        "table row and chip"
+    );
+    show(&mut h, View::Accounts);
+    let with_category = accounts_total(&h);
+    assert!(with_category < 5218, "{with_category}");
+    show(&mut h, View::Exchanges);
+    h.get_by_label("1–200 of 29,165 exchanges");
+}
+
+#[test]
+fn sorting_the_accounts_table() {
+    let mut h = opened_sample();
+    show(&mut h, View::Accounts);
+    h.get_by_label("Active days").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().state.accounts.query.sort,
+        AccountColumn::ActiveDays
+    );
+    let read = |h: &mut Harness<'_, App>| -> Vec<i64> {
+        let s = h.state_mut().session_mut().expect("session");
+        (0..40)
+            .filter_map(|i| s.account_row(i).map(|(b, j)| b.active_days[j]))
+            .collect()
+    };
+    let days = read(&mut h);
+    assert_eq!(days.len(), 40);
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    // Again: ascending.
+    h.get_by_label("Active days ▼").click();
+    settle(&mut h);
+    let days = read(&mut h);
+    assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
+}
+
+#[test]
+fn opening_an_account_shows_its_page() {
+    let mut h = opened_sample();
+    let busiest = h
+        .state()
+        .session()
+        .and_then(|s| s.summary.value())
+        .map(|s| s.top_accounts[0].account_id.clone())
+        .expect("summary");
+    h.get_by_label(&busiest).click();
+    settle(&mut h);
+    assert_eq!(h.state().view(), View::Account);
+    h.get_by_label_contains("Linked accounts (");
+    h.get_by_label_contains("Prompt templates (");
+    h.get_by_label_contains("IP addresses (");
+    h.get_by_label_contains("Networks (ASN) (");
+}
+
+#[test]
+fn the_path_field_opens_files_and_reports_broken_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = dir.path().join("broken.parquet");
+    std::fs::write(&broken, "this is not parquet").expect("write");
+    let mut h = app_on(None);
+    h.run_steps(2);
+    h.get_by_label("Open path…").click();
+    h.run_steps(6);
+    let field = h.get_by_role(Role::TextInput);
+    field.type_text(&dir.path().join("missing.parquet").display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    h.get_by_label_contains("No such file or folder");
+    // Now the broken one.
+    h.get_by_role(Role::TextInput).focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role(Role::TextInput)
+        .type_text(&broken.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    settle(&mut h);
+    assert!(h.state().session().is_none());
+    let errors = h.state().notifications.texts().join("\n");
+    assert!(errors.contains("broken.parquet"), "{errors}");
+    h.get_by_label_contains("broken.parquet");
+    assert!(
+        !dir.path().join("broken.case.duckdb").exists(),
+        "no half-built case"
+    );
+}
