@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::app::{app_with, sample_case, settle, show};
+use common::app::{app_with, busiest_account, sample_case, settle, show};
 use distillscope::ui::App;
 use distillscope::ui::commands::{Command, View};
 use egui_kittest::Harness;
@@ -49,12 +49,7 @@ fn every_view_dark() {
         show(&mut h, view);
         snapshot(&mut h, &format!("{}_dark", view.title().to_lowercase()));
     }
-    let busiest = h
-        .state()
-        .session()
-        .and_then(|s| s.summary.value())
-        .map(|s| s.top_accounts[0].account_id.clone())
-        .expect("summary");
+    let busiest = busiest_account(&h);
     h.state_mut().queue(Command::OpenAccount(busiest));
     settle(&mut h);
     snapshot(&mut h, "account_dark");

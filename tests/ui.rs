@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::app::{accounts_total, app_on, opened_sample, settle, show};
+use common::app::{accounts_total, app_on, busiest_account, opened_sample, settle, show};
 use distillscope::analysis::views::AccountColumn;
 use distillscope::ui::App;
 use distillscope::ui::commands::View;
@@ -119,12 +119,7 @@ fn sorting_the_accounts_table() {
 #[test]
 fn opening_an_account_shows_its_page() {
     let mut h = opened_sample();
-    let busiest = h
-        .state()
-        .session()
-        .and_then(|s| s.summary.value())
-        .map(|s| s.top_accounts[0].account_id.clone())
-        .expect("summary");
+    let busiest = busiest_account(&h);
     h.get_by_label(&busiest).click();
     settle(&mut h);
     assert_eq!(h.state().view(), View::Account);

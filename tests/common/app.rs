@@ -87,3 +87,12 @@ pub fn accounts_total(h: &Harness<'_, App>) -> usize {
         .and_then(|s| s.accounts.value().map(|v| v.total))
         .expect("accounts loaded")
 }
+
+/// The busiest account of the opened case's summary.
+pub fn busiest_account(h: &Harness<'_, App>) -> String {
+    h.state()
+        .session()
+        .and_then(|s| s.summary.value())
+        .map(|s| s.top_accounts[0].account_id.clone())
+        .expect("summary")
+}
