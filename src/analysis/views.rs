@@ -446,98 +446,188 @@ pub const ACCOUNT_BLOCK: usize = 256;
 /// view, so 250,000 accounts cost no more than 250.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountView {
+    /// Which prepared per-selection volumes the blocks read (see
+    /// [`prepare_accounts`]).
+    pub id: u64,
     /// Rows in the table.
     pub total: usize,
     /// The first block of rows.
     pub first: AccountTable,
 }
 
-/// The accounts with traffic in the selection (its accounts left out: the
-/// table lists them all and marks the chosen ones), filtered, unsorted.
-fn accounts_sql(sel: &Selection, query: &AccountQuery) -> String {
-    let sel = sel.without(Dimension::Accounts);
-    // Without a date or category filter the per-account summary answers.
-    let volume = if sel.is_empty() {
-        "SELECT account_id, exchanges, active_days FROM account_summary".to_owned()
+/// Where the accounts table reads each account's volume in the selection:
+/// the stored per-account summary when nothing is selected, else the
+/// temporary table `prepare_accounts` made.
+fn volume_table(sel: &Selection, id: u64) -> String {
+    if sel.without(Dimension::Accounts).is_empty() {
+        "account_summary".to_owned()
     } else {
+        format!("temp.account_volume_{id}")
+    }
+}
+
+/// SQL computing each account's exchanges in the selection, and its active
+/// days when `with_days` (only sorting by them needs them for every
+/// account; otherwise they are counted for the rows on screen).
+fn volume_sql(sel: &Selection, with_days: bool) -> String {
+    let cond = sel.condition();
+    if !with_days {
         format!(
-            "SELECT account_id, sum(exchanges)::BIGINT AS exchanges, count(DISTINCT day) AS active_days
-             FROM account_day WHERE {} GROUP BY account_id",
-            sel.condition()
+            "SELECT account_id, sum(exchanges)::BIGINT AS exchanges, NULL::BIGINT AS active_days
+             FROM account_day WHERE {cond} GROUP BY account_id"
         )
-    };
-    let filter = if query.filter.trim().is_empty() {
-        "TRUE".to_owned()
+    } else if sel.categories.len() == 1 {
+        // One category: one row per account and day, so rows are days.
+        format!(
+            "SELECT account_id, sum(exchanges)::BIGINT AS exchanges, count(*)::BIGINT AS active_days
+             FROM account_day WHERE {cond} GROUP BY account_id"
+        )
     } else {
-        let needle = literal(&format!("%{}%", query.filter.trim()));
+        // Per account and day first: 5x faster than count(DISTINCT day), measured.
         format!(
-            "(account_id ILIKE {needle} OR top_category ILIKE {needle} OR verification_path ILIKE {needle}
-              OR payment_fingerprint ILIKE {needle} OR email_domain ILIKE {needle})"
+            "SELECT account_id, sum(n)::BIGINT AS exchanges, count(*)::BIGINT AS active_days
+             FROM (SELECT account_id, day, sum(exchanges) AS n FROM account_day WHERE {cond} GROUP BY account_id, day)
+             GROUP BY account_id"
         )
+    }
+}
+
+/// The text filter of the accounts table, over `v` (volume), `s` (summary)
+/// and `a` (accounts); None when there is none.
+fn account_filter(query: &AccountQuery) -> Option<String> {
+    let text = query.filter.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let needle = literal(&format!("%{text}%"));
+    Some(format!(
+        "(v.account_id ILIKE {needle} OR s.top_category ILIKE {needle} OR a.verification_path ILIKE {needle}
+          OR a.payment_fingerprint ILIKE {needle} OR a.email_domain ILIKE {needle})"
+    ))
+}
+
+/// The accounts with traffic in the selection, with the summary and
+/// account columns joined only where the sort or filter needs them.
+fn account_rows_from(sel: &Selection, query: &AccountQuery, id: u64) -> String {
+    let needs_join = account_filter(query).is_some()
+        || !matches!(
+            query.sort,
+            AccountColumn::Account | AccountColumn::Exchanges | AccountColumn::ActiveDays
+        );
+    let join = if needs_join {
+        " JOIN account_summary s USING (account_id) LEFT JOIN accounts a USING (account_id)"
+    } else {
+        ""
     };
     format!(
-        "SELECT * FROM (
-           SELECT v.account_id, v.exchanges::BIGINT AS exchanges, v.active_days::BIGINT AS active_days,
-                  epoch(s.first_seen)::BIGINT AS first_seen, epoch(s.last_seen)::BIGINT AS last_seen,
-                  s.top_category, s.countries::BIGINT AS countries, s.asns::BIGINT AS asns,
-                  s.ips::BIGINT AS ips, s.templates::BIGINT AS templates,
-                  a.verification_path, a.payment_fingerprint, a.email_domain
-           FROM ({volume}) v JOIN account_summary s USING (account_id)
-           LEFT JOIN accounts a USING (account_id)
-         ) WHERE {filter}"
+        "{} v{join} WHERE {}",
+        volume_table(sel, id),
+        account_filter(query).unwrap_or_else(|| "TRUE".into())
     )
 }
 
-/// Counts the accounts table of the selection and fetches its first block.
+/// Prepares the accounts table of the selection (its accounts left out:
+/// the table lists them all and marks the chosen ones) as number `id`:
+/// computes each account's volume in the selection once, into a temporary
+/// table that every block reads (earlier ones are dropped), counts the rows
+/// and fetches the first block.
 pub fn prepare_accounts(
     conn: &Connection,
     path: &Path,
     sel: &Selection,
     query: &AccountQuery,
+    id: u64,
 ) -> StoreResult<AccountView> {
+    let ctx = "accounts query";
+    let sel = sel.without(Dimension::Accounts);
+    let old: Vec<String> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'account_volume_%'",
+        |r| r.get(0),
+    )?;
+    for t in old {
+        conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{t};"))
+            .at(path, ctx)?;
+    }
+    if !sel.is_empty() {
+        conn.execute_batch(&format!(
+            "CREATE TEMP TABLE account_volume_{id} AS {};",
+            // Days for every account when cheap (one category, or days only)
+            // or needed for the sort; else only for the rows on screen.
+            volume_sql(
+                &sel,
+                query.sort == AccountColumn::ActiveDays || sel.categories.len() <= 1
+            )
+        ))
+        .at(path, ctx)?;
+    }
     let total: i64 = conn
         .query_row(
-            &format!("SELECT count(*) FROM ({})", accounts_sql(sel, query)),
+            &format!(
+                "SELECT count(*) FROM {}",
+                account_rows_from(&sel, query, id)
+            ),
             [],
             |r| r.get(0),
         )
-        .at(path, "accounts query")?;
-    let first = account_rows(conn, path, sel, query, 0, ACCOUNT_BLOCK)?;
+        .at(path, ctx)?;
+    let first = account_rows(conn, path, &sel, query, id, 0, ACCOUNT_BLOCK)?;
     Ok(AccountView {
+        id,
         total: usize::try_from(total).unwrap_or(0),
         first,
     })
 }
 
-/// Rows `first..first + count` of the sorted accounts table (DuckDB's
-/// top-N: the sort never materialises the whole table).
+/// Rows `first..first + count` of the sorted accounts table `id`: DuckDB
+/// picks the page from the volumes alone (top-N, nothing materialised),
+/// then joins the summary and account columns for those rows only.
 pub fn account_rows(
     conn: &Connection,
     path: &Path,
     sel: &Selection,
     query: &AccountQuery,
+    id: u64,
     first: usize,
     count: usize,
 ) -> StoreResult<AccountTable> {
     let ctx = "accounts rows";
+    let sel = sel.without(Dimension::Accounts);
+    let key = match query.sort {
+        AccountColumn::Account | AccountColumn::Exchanges | AccountColumn::ActiveDays => {
+            format!("v.{}", query.sort.sql())
+        }
+        AccountColumn::Verification | AccountColumn::Payment | AccountColumn::EmailDomain => {
+            format!("a.{}", query.sort.sql())
+        }
+        _ => format!("s.{}", query.sort.sql()),
+    };
     let order = format!(
-        "{} {} NULLS LAST, account_id",
-        query.sort.sql(),
+        "{key} {} NULLS LAST, v.account_id",
         if query.ascending { "ASC" } else { "DESC" }
     );
-    let mut stmt = conn
-        .prepare(&format!(
-            "{} ORDER BY {order} LIMIT {count} OFFSET {first}",
-            accounts_sql(sel, query)
-        ))
-        .at(path, ctx)?;
+    let sql = format!(
+        "WITH page AS (
+           SELECT v.account_id, v.exchanges, v.active_days FROM {from}
+           ORDER BY {order} LIMIT {count} OFFSET {first})
+         SELECT v.account_id, v.exchanges::BIGINT, v.active_days::BIGINT,
+                epoch(s.first_seen)::BIGINT, epoch(s.last_seen)::BIGINT,
+                s.top_category, s.countries::BIGINT, s.asns::BIGINT, s.ips::BIGINT, s.templates::BIGINT,
+                a.verification_path, a.payment_fingerprint, a.email_domain
+         FROM page v JOIN account_summary s USING (account_id) LEFT JOIN accounts a USING (account_id)
+         ORDER BY {order}",
+        from = account_rows_from(&sel, query, id)
+    );
+    let mut stmt = conn.prepare(&sql).at(path, ctx)?;
     let batches: Vec<RecordBatch> = stmt.query_arrow([]).at(path, ctx)?.collect();
     let mut t = AccountTable::default();
     for b in &batches {
         t.account_id
             .extend(strings(b, 0).into_iter().map(Option::unwrap_or_default));
         t.exchanges.extend(ints(b, 1));
-        t.active_days.extend(ints(b, 2));
+        t.active_days.extend(ints_or(b, 2, -1));
         t.first_seen.extend(ints(b, 3));
         t.last_seen.extend(ints(b, 4));
         t.top_category.extend(strings(b, 5));
@@ -548,6 +638,32 @@ pub fn account_rows(
         t.verification.extend(strings(b, 10));
         t.payment.extend(strings(b, 11));
         t.email_domain.extend(strings(b, 12));
+    }
+    // Active days the volumes left out are counted for this page only, with
+    // a literal id list so DuckDB skips the other accounts' row groups.
+    if !sel.is_empty() && t.active_days.iter().any(|d| *d < 0) && !t.is_empty() {
+        let ids = t
+            .account_id
+            .iter()
+            .map(|a| literal(a))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let days: std::collections::HashMap<String, i64> = query_rows(
+            conn,
+            path,
+            ctx,
+            &format!(
+                "SELECT account_id, count(DISTINCT day)::BIGINT FROM account_day
+                 WHERE {} AND account_id IN ({ids}) GROUP BY account_id",
+                sel.condition()
+            ),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .into_iter()
+        .collect();
+        for (a, d) in t.account_id.iter().zip(t.active_days.iter_mut()) {
+            *d = days.get(a).copied().unwrap_or(0);
+        }
     }
     Ok(t)
 }
@@ -563,12 +679,17 @@ fn strings(batch: &RecordBatch, i: usize) -> Vec<Option<String>> {
 }
 
 fn ints(batch: &RecordBatch, i: usize) -> Vec<i64> {
+    ints_or(batch, i, 0)
+}
+
+/// Column `i` as integers, `null` where a value is missing.
+fn ints_or(batch: &RecordBatch, i: usize, null: i64) -> Vec<i64> {
     let Ok(col) = cast(batch.column(i), &DataType::Int64) else {
-        return vec![0; batch.num_rows()];
+        return vec![null; batch.num_rows()];
     };
     let col = col.as_primitive::<Int64Type>();
     (0..col.len())
-        .map(|r| if col.is_null(r) { 0 } else { col.value(r) })
+        .map(|r| if col.is_null(r) { null } else { col.value(r) })
         .collect()
 }
 

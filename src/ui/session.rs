@@ -36,6 +36,7 @@ pub struct Session {
     pub categories: Slot<Selection, Vec<CategoryLift>>,
     /// The accounts table, prepared in DuckDB.
     pub accounts: Slot<(Selection, AccountQuery), AccountView>,
+    next_view_id: u64,
     blocks: AccountBlocks,
     /// A page of exchanges.
     pub exchanges: Slot<(Selection, i64), ExchangePage>,
@@ -58,6 +59,7 @@ impl Session {
             hours: Slot::default(),
             categories: Slot::default(),
             accounts: Slot::default(),
+            next_view_id: 0,
             blocks: AccountBlocks::default(),
             exchanges: Slot::default(),
             detail: Slot::default(),
@@ -129,10 +131,16 @@ impl Session {
     /// Asks for the accounts table.
     pub fn want_accounts(&mut self, sel: &Selection, query: &AccountQuery) {
         let mut slot = std::mem::take(&mut self.accounts);
+        let id = self.next_view_id;
+        let mut submitted = false;
         slot.want(&(sel.clone(), query.clone()), || {
+            submitted = true;
             let (sel, query) = (sel.clone(), query.clone());
-            self.submit(move |c, p| views::prepare_accounts(c, p, &sel, &query))
+            self.submit(move |c, p| views::prepare_accounts(c, p, &sel, &query, id))
         });
+        if submitted {
+            self.next_view_id += 1;
+        }
         self.accounts = slot;
     }
 
@@ -141,9 +149,9 @@ impl Session {
     pub fn account_row(&mut self, row: usize) -> Option<(Arc<AccountTable>, usize)> {
         let view = self.accounts.value()?.clone();
         let key = self.accounts.shown_key()?.clone();
-        if self.blocks.key.as_ref() != Some(&key) {
+        if self.blocks.id != Some(view.id) {
             self.blocks = AccountBlocks {
-                key: Some(key.clone()),
+                id: Some(view.id),
                 ready: [(0, Arc::new(view.first.clone()))].into(),
                 pending: Default::default(),
             };
@@ -154,8 +162,9 @@ impl Session {
         }
         if !self.blocks.pending.contains_key(&block) {
             let (sel, query) = key;
+            let id = view.id;
             let reply = self.submit(move |c, p| {
-                views::account_rows(c, p, &sel, &query, block * ACCOUNT_BLOCK, ACCOUNT_BLOCK)
+                views::account_rows(c, p, &sel, &query, id, block * ACCOUNT_BLOCK, ACCOUNT_BLOCK)
             });
             self.blocks.pending.insert(block, reply);
         }
@@ -242,7 +251,7 @@ impl Session {
 /// Fetched blocks of the accounts table on screen.
 #[derive(Default)]
 struct AccountBlocks {
-    key: Option<(Selection, AccountQuery)>,
+    id: Option<u64>,
     ready: std::collections::HashMap<usize, Arc<AccountTable>>,
     pending: std::collections::HashMap<usize, Reply<AccountTable>>,
 }
