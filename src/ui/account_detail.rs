@@ -55,7 +55,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState) {
         }
         if cx.session.detail.is_loading() {
             ui.spinner();
-            ui.label("reading the account's requests…");
+            ui.label("reading the account's requests from the log…");
         }
     });
     let Some(account) = st.account.clone() else {
@@ -64,13 +64,16 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState) {
         return;
     };
     cx.session.want_detail(&account);
-    let Some(d) = cx.session.detail.value().cloned() else {
-        return;
-    };
-    if d.account_id != account {
+    // The whole page when it has arrived, else its quick part.
+    let d = [&cx.session.detail, &cx.session.detail_head]
+        .into_iter()
+        .filter_map(|slot| slot.value())
+        .find(|d| d.account_id == account)
+        .cloned();
+    let Some(d) = d else {
         ui.weak(format!("Loading {account}…"));
         return;
-    }
+    };
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink(false)
@@ -141,6 +144,13 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
             }
         });
     ui.add_space(8.0);
+    if !d.complete {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Infrastructure, linked accounts, templates and requests: reading the log…");
+        });
+        return;
+    }
     for (kind, title) in [
         ("ip", "IP addresses"),
         ("asn", "Networks (ASN)"),
@@ -174,7 +184,11 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
                             ui.label(group_digits(r.exchanges));
                             ui.label(days::iso_seconds(r.first));
                             ui.label(days::iso_seconds(r.last));
-                            ui.label(group_digits(r.accounts));
+                            if r.accounts < 0 {
+                                ui.weak("–");
+                            } else {
+                                ui.label(group_digits(r.accounts));
+                            }
                             ui.end_row();
                         }
                     });

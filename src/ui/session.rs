@@ -40,7 +40,9 @@ pub struct Session {
     blocks: AccountBlocks,
     /// A page of exchanges.
     pub exchanges: Slot<(Selection, i64), ExchangePage>,
-    /// One account's detail.
+    /// The quick part of one account's page.
+    pub detail_head: Slot<String, AccountDetail>,
+    /// One account's whole page.
     pub detail: Slot<String, AccountDetail>,
 }
 
@@ -62,6 +64,7 @@ impl Session {
             next_view_id: 0,
             blocks: AccountBlocks::default(),
             exchanges: Slot::default(),
+            detail_head: Slot::default(),
             detail: Slot::default(),
         }
     }
@@ -181,8 +184,14 @@ impl Session {
         self.exchanges = slot;
     }
 
-    /// Asks for one account's detail.
+    /// Asks for one account's page: the quick part first, then the rest.
     pub fn want_detail(&mut self, account: &str) {
+        let mut head = std::mem::take(&mut self.detail_head);
+        head.want(&account.to_owned(), || {
+            let account = account.to_owned();
+            self.submit(move |c, p| views::account_head(c, p, &account))
+        });
+        self.detail_head = head;
         let mut slot = std::mem::take(&mut self.detail);
         slot.want(&account.to_owned(), || {
             let account = account.to_owned();
@@ -216,6 +225,7 @@ impl Session {
                 self.categories.poll(),
                 self.accounts.poll(),
                 self.exchanges.poll(),
+                self.detail_head.poll(),
                 self.detail.poll(),
             ]
             .into_iter()
@@ -233,6 +243,7 @@ impl Session {
             || self.categories.is_loading()
             || self.accounts.is_loading()
             || self.exchanges.is_loading()
+            || self.detail_head.is_loading()
             || self.detail.is_loading()
             || !self.blocks.pending.is_empty()
     }

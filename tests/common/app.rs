@@ -55,7 +55,11 @@ pub fn settle(h: &mut Harness<'_, App>) {
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
-            "the app did not settle"
+            "the app did not settle: opening {}, detail {:?}, head {:?}, notifications {:?}",
+            h.state().is_opening(),
+            h.state().session().map(|s| s.detail.is_loading()),
+            h.state().session().map(|s| s.detail_head.is_loading()),
+            h.state().notifications.texts()
         );
     }
 }
