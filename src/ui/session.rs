@@ -22,6 +22,9 @@ pub struct Session {
     pub case_path: PathBuf,
     /// What the case says about itself (evidence, hashes, mapping).
     pub meta: CaseMeta,
+    // Declared before `worker` so it stops first: its connection is a clone
+    // of the worker's, which must outlive it (duckdb-rs #312).
+    scans: Option<QueryWorker>,
     worker: QueryWorker,
     ctx: egui::Context,
     /// The incident at a glance.
@@ -50,9 +53,20 @@ impl Session {
     /// Starts the worker on an opened case.
     pub fn new(case: Case, ctx: &egui::Context) -> Session {
         let Case { path, meta, conn } = case;
+        // Queries that scan the whole log (account pages, exchange pages)
+        // run on a second connection, so the views' quick queries never
+        // wait behind them.
+        let scans = match conn.try_clone() {
+            Ok(c) => Some(QueryWorker::spawn("case-scans", c)),
+            Err(e) => {
+                log::warn!("no second connection ({e}); log scans share the query worker");
+                None
+            }
+        };
         Session {
             case_path: path,
             meta,
+            scans,
             worker: QueryWorker::spawn("case-queries", conn),
             ctx: ctx.clone(),
             summary: Slot::default(),
@@ -74,9 +88,25 @@ impl Session {
         &self,
         f: impl FnOnce(&duckdb::Connection, &std::path::Path) -> StoreResult<T> + Send + 'static,
     ) -> Reply<T> {
+        self.submit_to(&self.worker, f)
+    }
+
+    /// Submits a query that reads the whole log to the scan worker.
+    fn submit_scan<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&duckdb::Connection, &std::path::Path) -> StoreResult<T> + Send + 'static,
+    ) -> Reply<T> {
+        self.submit_to(self.scans.as_ref().unwrap_or(&self.worker), f)
+    }
+
+    fn submit_to<T: Send + 'static>(
+        &self,
+        worker: &QueryWorker,
+        f: impl FnOnce(&duckdb::Connection, &std::path::Path) -> StoreResult<T> + Send + 'static,
+    ) -> Reply<T> {
         let ctx = self.ctx.clone();
         let path = self.case_path.clone();
-        self.worker.submit(move |conn| {
+        worker.submit(move |conn| {
             let out = f(conn, &path);
             ctx.request_repaint();
             out
@@ -179,7 +209,7 @@ impl Session {
         let mut slot = std::mem::take(&mut self.exchanges);
         slot.want(&(sel.clone(), offset), || {
             let sel = sel.clone();
-            self.submit(move |c, p| views::exchanges(c, p, &sel, offset))
+            self.submit_scan(move |c, p| views::exchanges(c, p, &sel, offset))
         });
         self.exchanges = slot;
     }
@@ -195,7 +225,7 @@ impl Session {
         let mut slot = std::mem::take(&mut self.detail);
         slot.want(&account.to_owned(), || {
             let account = account.to_owned();
-            self.submit(move |c, p| views::account_detail(c, p, &account))
+            self.submit_scan(move |c, p| views::account_detail(c, p, &account))
         });
         self.detail = slot;
     }
@@ -251,6 +281,9 @@ impl Session {
     /// Cancels every running query (they are asked again when needed).
     pub fn cancel(&mut self) {
         self.worker.cancel_all();
+        if let Some(w) = &self.scans {
+            w.cancel_all();
+        }
     }
 
     /// The summary, once it has arrived.
