@@ -100,3 +100,49 @@ fn categories_and_timeline_add_up() {
         .unwrap();
     assert_eq!(selected, in_week);
 }
+
+#[test]
+fn the_view_command_prints_what_the_gui_shows() {
+    let case = sample_case();
+    let case_arg = case.display().to_string();
+    let run = common::cli(&[
+        "view",
+        &case_arg,
+        "categories",
+        "--from",
+        "2026-02-08",
+        "--to",
+        "2026-02-14",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let printed: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let c = Case::open(&case, false).expect("open");
+    let sel = Selection {
+        days: Some(DayRange::new(
+            distillscope::analysis::days::from_civil(2026, 2, 8),
+            distillscope::analysis::days::from_civil(2026, 2, 14),
+        )),
+        ..Default::default()
+    };
+    let rows = views::categories(&c.conn, &c.path, &sel).expect("categories");
+    let counts: Vec<(String, i64, i64)> = printed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| {
+            (
+                r["category"].as_str().unwrap_or_default().to_owned(),
+                r["selected"].as_i64().unwrap_or(-1),
+                r["baseline"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64, i64)> = rows
+        .iter()
+        .map(|r| (r.category.clone(), r.selected, r.baseline))
+        .collect();
+    assert_eq!(counts, expected);
+    let bad = common::cli(&["view", &case_arg, "timeline", "--from", "2026-02-31x"]);
+    assert!(!bad.ok);
+    assert!(bad.stderr.contains("--from 2026-02-31x"), "{}", bad.stderr);
+}

@@ -375,7 +375,7 @@ pub struct AccountQuery {
 }
 
 /// Rows of the accounts table, column by column.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AccountTable {
     /// Account ids.
     pub account_id: Vec<String>,

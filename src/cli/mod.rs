@@ -7,6 +7,7 @@ pub mod classify;
 pub mod generate;
 pub mod import;
 pub mod summary;
+pub mod view;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +39,8 @@ pub enum Command {
     Summary(summary::SummaryArgs),
     /// Turn LiteLLM, OpenTelemetry or Bedrock logs into a case file.
     Import(import::ImportArgs),
+    /// Print what a GUI view shows (timeline, categories, accounts, exchanges, account) for a selection, as JSON.
+    View(view::ViewArgs),
     /// Write every exchange's capability category and the rule that decided it.
     Classify(classify::ClassifyArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
@@ -102,6 +105,7 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Summary(a) => summary::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::View(a) => view::run(&a),
         Command::Classify(a) => classify::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Bench(a) => bench::run(&a),
