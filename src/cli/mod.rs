@@ -88,6 +88,17 @@ impl SourceArgs {
     }
 }
 
+/// Writes a command's output to stdout; a closed pipe (`| head`) ends it
+/// quietly instead of panicking.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// A progress handle that prints stages to stderr unless `quiet`.
 pub fn stderr_progress(quiet: bool) -> Progress {
     if quiet {

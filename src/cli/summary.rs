@@ -25,9 +25,9 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<()> {
     let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
     let s = summary::summarize(&case, args.top)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&s)?))?;
     } else {
-        print!("{}", summary::render_text(&s));
+        super::print_stdout(&summary::render_text(&s))?;
     }
     Ok(())
 }

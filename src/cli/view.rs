@@ -2,7 +2,6 @@
 //! as JSON, so every view can be scripted and checked headless.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
@@ -100,10 +99,5 @@ pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&views::account_detail(c, p, account)?)?
         }
     };
-    // A closed pipe (`| head`) ends the output quietly.
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{json}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    super::print_stdout(&format!("{json}\n"))
 }
