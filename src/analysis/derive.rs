@@ -55,7 +55,7 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     let labels = label_templates(taxonomy, &rows);
     run.exec("creating template labels", sql::CREATE_TEMPLATE_LABELS)?;
     write_labels(run.conn, run.file, "template_labels", &labels)?;
-    run.exec("creating the labelled view", sql::CREATE_EXCHANGES_VIEW)?;
+    run.exec("creating the labelled view", &sql::create_exchanges_view())?;
 
     run.progress.stage("Aggregating per account and day")?;
     run.exec("aggregating per account and day", sql::CREATE_ACCOUNT_DAY)?;

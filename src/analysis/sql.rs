@@ -61,17 +61,23 @@ pub fn create_templates() -> String {
 pub const CREATE_TEMPLATE_LABELS: &str = "CREATE OR REPLACE TABLE template_labels (
     template_id UBIGINT PRIMARY KEY, category VARCHAR, category_rule VARCHAR, template_group UBIGINT);";
 
-/// The labelled exchanges: the log's category where it has one, else the
-/// classifier's, with the rule that decided it.
-pub const CREATE_EXCHANGES_VIEW: &str = "CREATE OR REPLACE VIEW exchanges_v AS
-    SELECT e.* EXCLUDE (log_category),
-           coalesce(e.log_category, l.category, 'unknown') AS category,
+/// How an exchange `e` joined to its template's labels `l` gets its
+/// category: the log's where it has one, else the classifier's, with the
+/// rule that decided it.
+pub const LABEL_COLUMNS: &str = "coalesce(e.log_category, l.category, 'unknown') AS category,
            CASE WHEN e.log_category IS NOT NULL THEN 'log'
                 WHEN l.category IS NULL THEN 'no_prompt'
-                ELSE l.category_rule END AS category_rule,
-           l.category AS classifier_category,
-           l.template_group
-    FROM exchanges e LEFT JOIN template_labels l USING (template_id);";
+                ELSE l.category_rule END AS category_rule";
+
+/// The labelled exchanges.
+pub fn create_exchanges_view() -> String {
+    format!(
+        "CREATE OR REPLACE VIEW exchanges_v AS
+         SELECT e.* EXCLUDE (log_category), {LABEL_COLUMNS},
+                l.category AS classifier_category, l.template_group
+         FROM exchanges e LEFT JOIN template_labels l USING (template_id);"
+    )
+}
 
 /// Per account, day and category: the aggregate most views read. Stored in
 /// account order, so filtering by accounts reads only their row groups

@@ -758,10 +758,8 @@ pub fn exchanges(
         format!(
             "WITH page AS (SELECT * FROM exchanges WHERE {cond}
                            ORDER BY ts, exchange_id LIMIT {PAGE_SIZE} OFFSET {offset})
-             SELECT p.*, coalesce(p.log_category, l.category, 'unknown') AS category,
-                    CASE WHEN p.log_category IS NOT NULL THEN 'log'
-                         WHEN l.category IS NULL THEN 'no_prompt' ELSE l.category_rule END AS category_rule
-             FROM page p LEFT JOIN template_labels l USING (template_id)"
+             SELECT e.*, {} FROM page e LEFT JOIN template_labels l USING (template_id)",
+            super::sql::LABEL_COLUMNS
         )
     } else {
         format!(
@@ -931,10 +929,30 @@ pub fn account_head(conn: &Connection, path: &Path, account: &str) -> StoreResul
     })
 }
 
-/// Everything about one account: [`account_head`] plus the parts that scan
-/// the log (seconds on the full incident: the log is not ordered by account).
+/// Everything about one account: [`account_head`] and [`account_scans`].
 pub fn account_detail(conn: &Connection, path: &Path, account: &str) -> StoreResult<AccountDetail> {
     let head = account_head(conn, path, account)?;
+    Ok(account_scans(conn, path, account)?.with_head(head))
+}
+
+impl AccountDetail {
+    /// These scanned parts with the quick part `head`.
+    pub fn with_head(self, head: AccountDetail) -> AccountDetail {
+        AccountDetail {
+            infrastructure: self.infrastructure,
+            linked: self.linked,
+            templates: self.templates,
+            requests: self.requests,
+            complete: self.complete,
+            ..head
+        }
+    }
+}
+
+/// The parts of an account's page that scan the log: infrastructure,
+/// linked accounts, templates, first requests (seconds on the full
+/// incident: the log is not ordered by account).
+pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResult<AccountDetail> {
     let id = literal(account);
     let ctx = "account detail";
     // One scan of the log for this account; everything else reads it.
@@ -1018,7 +1036,8 @@ pub fn account_detail(conn: &Connection, path: &Path, account: &str) -> StoreRes
         templates,
         requests,
         complete: true,
-        ..head
+        account_id: account.to_owned(),
+        ..Default::default()
     })
 }
 

@@ -71,7 +71,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Median and maximum of durations in milliseconds.
-fn median_max(mut ms: Vec<f64>) -> (f64, f64) {
+pub fn median_max(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(f64::total_cmp);
     (ms[ms.len() / 2], *ms.last().unwrap_or(&0.0))
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use eframe::App as _;
 
+use super::bench::median_max;
 use crate::analysis::selection::{DayRange, Selection};
 use crate::analysis::summary;
 use crate::analysis::views::{self, AccountColumn, AccountQuery, Stack};
@@ -17,11 +18,6 @@ use crate::ui::commands::{Command, View};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn median_max(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], *v.last().unwrap_or(&0.0))
 }
 
 /// Selections an analyst makes, picked from the case itself: everything,

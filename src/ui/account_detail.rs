@@ -64,15 +64,15 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState) {
         return;
     };
     cx.session.want_detail(&account);
-    // The whole page when it has arrived, else its quick part.
-    let d = [&cx.session.detail, &cx.session.detail_head]
-        .into_iter()
-        .filter_map(|slot| slot.value())
-        .find(|d| d.account_id == account)
-        .cloned();
-    let Some(d) = d else {
+    // The quick part, with the scanned parts once they have arrived.
+    let of_account = |d: &&std::sync::Arc<AccountDetail>| d.account_id == account;
+    let Some(head) = cx.session.detail_head.value().filter(of_account).cloned() else {
         ui.weak(format!("Loading {account}…"));
         return;
+    };
+    let d = match cx.session.detail.value().filter(of_account) {
+        Some(scans) => AccountDetail::clone(scans).with_head(AccountDetail::clone(&head)),
+        None => AccountDetail::clone(&head),
     };
     ui.separator();
     egui::ScrollArea::vertical()

@@ -18,7 +18,7 @@ fn stat(ui: &mut egui::Ui, label: &str, value: &str) {
 /// Draws the overview.
 pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
     cx.session.want_summary();
-    let Some(s) = cx.session.summary_value() else {
+    let Some(s) = cx.session.summary.value().cloned() else {
         ui.spinner();
         return;
     };

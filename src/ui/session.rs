@@ -45,7 +45,7 @@ pub struct Session {
     pub exchanges: Slot<(Selection, i64), ExchangePage>,
     /// The quick part of one account's page.
     pub detail_head: Slot<String, AccountDetail>,
-    /// One account's whole page.
+    /// The parts of one account's page that scan the log.
     pub detail: Slot<String, AccountDetail>,
 }
 
@@ -113,68 +113,92 @@ impl Session {
         })
     }
 
+    /// Asks the slot `slot` picks for `key`; `job` runs (on the scan
+    /// worker when `scan`) only if that key is not shown, on its way or
+    /// failed. Returns whether it was submitted.
+    fn ask<K: PartialEq + Clone, T: Send + 'static>(
+        &mut self,
+        slot: fn(&mut Session) -> &mut Slot<K, T>,
+        key: K,
+        scan: bool,
+        job: impl FnOnce(&duckdb::Connection, &std::path::Path) -> StoreResult<T> + Send + 'static,
+    ) -> bool {
+        let mut taken = std::mem::take(slot(self));
+        let mut submitted = false;
+        taken.want(&key, || {
+            submitted = true;
+            if scan {
+                self.submit_scan(job)
+            } else {
+                self.submit(job)
+            }
+        });
+        *slot(self) = taken;
+        submitted
+    }
+
     /// Asks for the summary.
     pub fn want_summary(&mut self) {
         let meta = self.meta.clone();
-        let mut slot = std::mem::take(&mut self.summary);
-        slot.want(&(), || {
-            self.submit(move |conn, path| summary::summarize_parts(conn, path, &meta, 10))
-        });
-        self.summary = slot;
+        self.ask(
+            |s| &mut s.summary,
+            (),
+            false,
+            move |c, p| summary::summarize_parts(c, p, &meta, 10),
+        );
     }
 
     /// Asks for the events.
     pub fn want_events(&mut self) {
-        let mut slot = std::mem::take(&mut self.events);
-        slot.want(&(), || self.submit(views::events));
-        self.events = slot;
+        self.ask(|s| &mut s.events, (), false, views::events);
     }
 
     /// Asks for the timeline of `sel`.
     pub fn want_timeline(&mut self, sel: &Selection, stack: Stack) {
-        let mut slot = std::mem::take(&mut self.timeline);
-        let key = (sel.clone(), stack);
-        slot.want(&key, || {
-            let sel = sel.clone();
-            self.submit(move |c, p| views::timeline(c, p, &sel, stack))
-        });
-        self.timeline = slot;
+        let job_sel = sel.clone();
+        self.ask(
+            |s| &mut s.timeline,
+            (sel.clone(), stack),
+            false,
+            move |c, p| views::timeline(c, p, &job_sel, stack),
+        );
     }
 
     /// Asks for the hours of `day`.
     pub fn want_hours(&mut self, sel: &Selection, day: i32) {
-        let mut slot = std::mem::take(&mut self.hours);
-        slot.want(&(sel.clone(), day), || {
-            let sel = sel.clone();
-            self.submit(move |c, p| views::hours(c, p, &sel, day))
-        });
-        self.hours = slot;
+        let job_sel = sel.clone();
+        self.ask(
+            |s| &mut s.hours,
+            (sel.clone(), day),
+            false,
+            move |c, p| views::hours(c, p, &job_sel, day),
+        );
     }
 
     /// Asks for the categories of `sel`.
     pub fn want_categories(&mut self, sel: &Selection) {
-        let mut slot = std::mem::take(&mut self.categories);
-        slot.want(sel, || {
-            let sel = sel.clone();
-            self.submit(move |c, p| views::categories(c, p, &sel))
-        });
-        self.categories = slot;
+        let job_sel = sel.clone();
+        self.ask(
+            |s| &mut s.categories,
+            sel.clone(),
+            false,
+            move |c, p| views::categories(c, p, &job_sel),
+        );
     }
 
     /// Asks for the accounts table.
     pub fn want_accounts(&mut self, sel: &Selection, query: &AccountQuery) {
-        let mut slot = std::mem::take(&mut self.accounts);
         let id = self.next_view_id;
-        let mut submitted = false;
-        slot.want(&(sel.clone(), query.clone()), || {
-            submitted = true;
-            let (sel, query) = (sel.clone(), query.clone());
-            self.submit(move |c, p| views::prepare_accounts(c, p, &sel, &query, id))
-        });
-        if submitted {
+        let (job_sel, job_query) = (sel.clone(), query.clone());
+        let key = (sel.clone(), query.clone());
+        if self.ask(
+            |s| &mut s.accounts,
+            key,
+            false,
+            move |c, p| views::prepare_accounts(c, p, &job_sel, &job_query, id),
+        ) {
             self.next_view_id += 1;
         }
-        self.accounts = slot;
     }
 
     /// Row `row` of the accounts table on screen, as (its block, index in
@@ -206,28 +230,31 @@ impl Session {
 
     /// Asks for a page of exchanges.
     pub fn want_exchanges(&mut self, sel: &Selection, offset: i64) {
-        let mut slot = std::mem::take(&mut self.exchanges);
-        slot.want(&(sel.clone(), offset), || {
-            let sel = sel.clone();
-            self.submit_scan(move |c, p| views::exchanges(c, p, &sel, offset))
-        });
-        self.exchanges = slot;
+        let job_sel = sel.clone();
+        self.ask(
+            |s| &mut s.exchanges,
+            (sel.clone(), offset),
+            true,
+            move |c, p| views::exchanges(c, p, &job_sel, offset),
+        );
     }
 
     /// Asks for one account's page: the quick part first, then the rest.
     pub fn want_detail(&mut self, account: &str) {
-        let mut head = std::mem::take(&mut self.detail_head);
-        head.want(&account.to_owned(), || {
-            let account = account.to_owned();
-            self.submit(move |c, p| views::account_head(c, p, &account))
-        });
-        self.detail_head = head;
-        let mut slot = std::mem::take(&mut self.detail);
-        slot.want(&account.to_owned(), || {
-            let account = account.to_owned();
-            self.submit_scan(move |c, p| views::account_detail(c, p, &account))
-        });
-        self.detail = slot;
+        let job_account = account.to_owned();
+        self.ask(
+            |s| &mut s.detail_head,
+            account.to_owned(),
+            false,
+            move |c, p| views::account_head(c, p, &job_account),
+        );
+        let job_account = account.to_owned();
+        self.ask(
+            |s| &mut s.detail,
+            account.to_owned(),
+            true,
+            move |c, p| views::account_scans(c, p, &job_account),
+        );
     }
 
     /// Takes arrived answers; returns the errors to show.
@@ -284,11 +311,6 @@ impl Session {
         if let Some(w) = &self.scans {
             w.cancel_all();
         }
-    }
-
-    /// The summary, once it has arrived.
-    pub fn summary_value(&self) -> Option<Arc<Summary>> {
-        self.summary.value().cloned()
     }
 }
 
