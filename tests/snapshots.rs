@@ -53,6 +53,9 @@ fn every_view_dark() {
     h.state_mut().queue(Command::OpenAccount(busiest));
     settle(&mut h);
     snapshot(&mut h, "account_dark");
+    show(&mut h, View::Network);
+    settle(&mut h);
+    snapshot(&mut h, "network_dark");
 }
 
 #[test]

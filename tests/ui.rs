@@ -161,3 +161,77 @@ fn the_path_field_opens_files_and_reports_broken_ones() {
         "no half-built case"
     );
 }
+
+/// Presses and releases the primary button at `p`.
+fn click_at(h: &mut Harness<'_, App>, p: egui::Pos2) {
+    h.hover_at(p);
+    h.step();
+    h.drag_at(p);
+    h.step();
+    h.drop_at(p);
+    h.step();
+}
+
+#[test]
+fn the_network_view_opens_selects_and_finds() {
+    let mut h = opened_sample();
+    show(&mut h, View::Network);
+    settle(&mut h);
+    let scene = h
+        .state()
+        .network
+        .scene()
+        .expect("the graph is loaded")
+        .clone();
+    assert!(scene.graph.clusters.len() > 2, "clusters found");
+    // Searching another account flies to it and shows its card.
+    let other = scene.members[2]
+        .iter()
+        .copied()
+        .find(|n| !scene.graph.is_hub(*n as usize))
+        .expect("an account in cluster 2");
+    let other_id = scene.graph.accounts[other as usize].clone();
+    let is_search = |n: &egui_kittest::kittest::AccessKitNode<'_>| {
+        n.placeholder() == Some("account, IP, ASN, payment…")
+    };
+    h.get_by(is_search).focus();
+    h.step();
+    h.get_by(is_search).type_text(&other_id);
+    h.step();
+    h.get_by_label("Find").click();
+    settle(&mut h);
+    assert_eq!(h.state().network.search_text(), other_id);
+    assert_eq!(h.state().network.focused_node(), Some(other));
+    assert!(h.state().network.expanded().contains(&2));
+    h.get_by_label(&other_id);
+    // Clicking a small cluster (drawn closed at this zoom) shows what its
+    // accounts share; Open lays it out into its accounts.
+    h.get_by_label("Fit").click();
+    settle(&mut h);
+    let small = (scene.graph.clusters.len() - 1) as u32;
+    let at = h.state().network.screen_of_cluster(small).expect("drawn");
+    click_at(&mut h, at);
+    h.get_by_label_contains("Shared by its accounts");
+    h.get_by_label("Open").click();
+    settle(&mut h);
+    assert!(
+        h.state().network.expanded().contains(&small),
+        "cluster {small} opened"
+    );
+    // Its accounts go into the one selection every view follows.
+    h.get_by_label("Select its accounts").click();
+    settle(&mut h);
+    let expected: Vec<&String> = scene.members[small as usize]
+        .iter()
+        .filter(|n| !scene.graph.is_hub(**n as usize))
+        .map(|n| &scene.graph.accounts[*n as usize])
+        .collect();
+    assert_eq!(
+        h.state().selection().accounts.iter().collect::<Vec<_>>(),
+        expected
+    );
+    // Pausing the live layout of the opened cluster holds it still.
+    h.get_by_label("Pause layout").click();
+    settle(&mut h);
+    h.get_by_label("Resume layout");
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 use duckdb::{Connection, params};
 use rayon::prelude::*;
 
+use super::graph::GraphConfig;
 use super::sql;
 use super::taxonomy::Taxonomy;
 use super::templates;
@@ -67,6 +68,8 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
         "measuring classifier agreement",
         sql::CREATE_CLASSIFIER_AGREEMENT,
     )?;
+    let graph = super::graph::build(run.conn, run.file, &GraphConfig::default(), run.progress)?;
+    super::graph::store::write(run.conn, run.file, &graph, "main")?;
     Ok(())
 }
 

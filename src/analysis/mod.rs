@@ -4,6 +4,7 @@
 
 pub mod days;
 pub mod derive;
+pub mod graph;
 pub mod selection;
 pub mod sql;
 pub mod summary;

@@ -51,6 +51,12 @@ pub enum Bench {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Build the account network of a case from scratch (stages, peak
+    /// memory, edges), and compare its clustering with igraph and leidenalg.
+    Graph {
+        /// The case file.
+        case: PathBuf,
+    },
     /// Time opening a case to the first complete frame of the real app,
     /// then frames of the accounts table while scrolling (headless).
     Frames {
@@ -143,6 +149,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         Bench::Views { case, runs } => super::bench_ui::views(case, *runs)?,
         Bench::Frames { case, frames } => super::bench_ui::frames(case, *frames)?,
+        Bench::Graph { case } => super::bench_graph::graph(case)?,
     }
     Ok(())
 }

@@ -2,9 +2,11 @@
 //! anything the GUI finds can be scripted and tested.
 
 pub mod bench;
+pub mod bench_graph;
 pub mod bench_ui;
 pub mod classify;
 pub mod generate;
+pub mod graph;
 pub mod import;
 pub mod summary;
 pub mod view;
@@ -41,6 +43,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Print what a GUI view shows (timeline, categories, accounts, exchanges, account) for a selection, as JSON.
     View(view::ViewArgs),
+    /// Write the account network (nodes, edges, clusters) as CSV files.
+    Graph(graph::GraphArgs),
     /// Write every exchange's capability category and the rule that decided it.
     Classify(classify::ClassifyArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
@@ -117,6 +121,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Summary(a) => summary::run(&a),
         Command::Import(a) => import::run(&a),
         Command::View(a) => view::run(&a),
+        Command::Graph(a) => graph::run(&a),
         Command::Classify(a) => classify::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Bench(a) => bench::run(&a),

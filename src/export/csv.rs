@@ -59,3 +59,38 @@ pub fn write_query(conn: &Connection, query: &str, path: &Path) -> StoreResult<(
         .at(path, "cannot move the CSV into place")?;
     Ok(())
 }
+
+/// One CSV cell written from Rust: the same neutralisation as
+/// [`neutralise`], then RFC 4180 quoting when needed.
+pub fn cell(text: &str) -> String {
+    let safe = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if safe.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file beside it, renamed).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> StoreResult<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".distillscope-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .at(path, "cannot create the output file")?;
+    tmp.write_all(bytes)
+        .at(path, "cannot write the output file")?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .at(path, "cannot move the output file into place")?;
+    Ok(())
+}

@@ -120,6 +120,15 @@ impl<T> Context<T> for Result<T, std::io::Error> {
     }
 }
 
+impl<T> Context<T> for Result<T, duckdb::arrow::error::ArrowError> {
+    fn at(self, path: &std::path::Path, context: &str) -> StoreResult<T> {
+        self.map_err(|e| StoreError::NotWhatItSays {
+            path: path.to_path_buf(),
+            reason: format!("{context}: {e}"),
+        })
+    }
+}
+
 /// Whether a DuckDB error is the one an interrupt produces.
 pub fn is_interrupt(err: &duckdb::Error) -> bool {
     err.to_string().contains("INTERRUPT")

@@ -12,7 +12,7 @@ use super::history::History;
 use super::notifications::Notifications;
 use super::opening::Opening;
 use super::session::Session;
-use super::{account_detail, accounts, categories, chrome, exchanges, overview, timeline};
+use super::{account_detail, accounts, categories, chrome, exchanges, network, overview, timeline};
 use crate::analysis::selection::Selection;
 
 /// How many recent files File > Open recent lists.
@@ -61,6 +61,8 @@ pub struct App {
     pub chrome: chrome::ChromeState,
     exchanges: exchanges::ExchangesState,
     detail: account_detail::DetailState,
+    /// The Network view's camera, opened clusters and live layout.
+    pub network: network::NetworkState,
 }
 
 impl App {
@@ -83,6 +85,7 @@ impl App {
             chrome: chrome::ChromeState::default(),
             exchanges: exchanges::ExchangesState::default(),
             detail: account_detail::DetailState::default(),
+            network: network::NetworkState::default(),
         };
         if let Some(p) = path {
             app.commands.push(Command::Open(p));
@@ -214,6 +217,7 @@ impl App {
                 self.history = History::default();
                 self.exchanges = exchanges::ExchangesState::default();
                 self.detail = account_detail::DetailState::default();
+                self.network = network::NetworkState::default();
                 let absolute = std::path::absolute(&path).unwrap_or(path);
                 self.state.recent.retain(|p| *p != absolute);
                 self.state.recent.insert(0, absolute.clone());
@@ -314,6 +318,7 @@ impl eframe::App for App {
                 View::Accounts => accounts::ui(ui, &mut cx, &mut self.state.accounts),
                 View::Exchanges => exchanges::ui(ui, &mut cx, &mut self.exchanges),
                 View::Account => account_detail::ui(ui, &mut cx, &mut self.detail),
+                View::Network => network::ui(ui, &mut cx, &mut self.network),
             });
             if let Some(next) = select {
                 self.history.set(next);

@@ -22,17 +22,20 @@ pub enum View {
     Exchanges,
     /// One account.
     Account,
+    /// The account network.
+    Network,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Overview,
         View::Timeline,
         View::Categories,
         View::Accounts,
         View::Exchanges,
         View::Account,
+        View::Network,
     ];
 
     /// Tab title.
@@ -44,6 +47,7 @@ impl View {
             View::Accounts => "Accounts",
             View::Exchanges => "Exchanges",
             View::Account => "Account",
+            View::Network => "Network",
         }
     }
 }
@@ -126,6 +130,7 @@ impl Command {
                     Key::Num4,
                     Key::Num5,
                     Key::Num6,
+                    Key::Num7,
                 ];
                 let i = View::ALL.iter().position(|x| x == v)?;
                 k(Modifiers::COMMAND, keys[i])

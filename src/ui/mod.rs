@@ -11,6 +11,7 @@ pub mod chrome;
 pub mod commands;
 pub mod exchanges;
 pub mod history;
+pub mod network;
 pub mod notifications;
 pub mod opening;
 pub mod overview;

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::analysis::graph::scene::Scene;
+use crate::analysis::graph::{self, GraphConfig};
 use crate::analysis::selection::Selection;
 use crate::analysis::summary::{self, Summary};
 use crate::analysis::views::{
@@ -12,6 +14,7 @@ use crate::analysis::views::{
 };
 use crate::store::case::{Case, CaseMeta};
 use crate::store::error::StoreResult;
+use crate::store::progress::Progress;
 use crate::store::worker::{Poll, QueryWorker, Reply};
 
 use super::slot::Slot;
@@ -47,6 +50,8 @@ pub struct Session {
     pub detail_head: Slot<String, AccountDetail>,
     /// The parts of one account's page that scan the log.
     pub detail: Slot<String, AccountDetail>,
+    /// The account network.
+    pub graph: Slot<Option<GraphConfig>, Scene>,
 }
 
 impl Session {
@@ -80,7 +85,26 @@ impl Session {
             exchanges: Slot::default(),
             detail_head: Slot::default(),
             detail: Slot::default(),
+            graph: Slot::default(),
         }
+    }
+
+    /// The egui context (to repaint from other threads).
+    pub fn ctx(&self) -> egui::Context {
+        self.ctx.clone()
+    }
+
+    /// Asks for the account network: the cached one (`None`), or one built
+    /// with other settings. Reading or building scans, so it runs on the
+    /// scan worker.
+    pub fn want_graph(&mut self, config: Option<GraphConfig>) {
+        let cfg = config.clone();
+        self.ask(
+            |s| &mut s.graph,
+            config,
+            true,
+            move |c, p| graph::scene(c, p, cfg.as_ref(), &Progress::default()),
+        );
     }
 
     /// Submits a query that repaints the UI when it is answered.
@@ -284,6 +308,7 @@ impl Session {
                 self.exchanges.poll(),
                 self.detail_head.poll(),
                 self.detail.poll(),
+                self.graph.poll(),
             ]
             .into_iter()
             .flatten(),
@@ -302,6 +327,7 @@ impl Session {
             || self.exchanges.is_loading()
             || self.detail_head.is_loading()
             || self.detail.is_loading()
+            || self.graph.is_loading()
             || !self.blocks.pending.is_empty()
     }
 

@@ -91,6 +91,31 @@ pub fn category_color(name: &str) -> Color32 {
     PALETTE[(xxhash_rust::xxh3::xxh3_64(name.as_bytes()) % PALETTE.len() as u64) as usize]
 }
 
+/// The colour of a cluster: the palette in id order, grey for the
+/// unlinked accounts (id 0).
+pub fn cluster_color(id: u32) -> Color32 {
+    if id == 0 {
+        return Color32::from_gray(128);
+    }
+    PALETTE[((id - 1) as usize) % PALETTE.len()]
+}
+
+/// The colour of a link kind in the Network view.
+pub fn link_color(kind: crate::analysis::graph::LinkKind) -> Color32 {
+    use crate::analysis::graph::LinkKind as K;
+    match kind {
+        K::Payment => Color32::from_rgb(225, 87, 89),
+        K::SignupIp => Color32::from_rgb(255, 157, 167),
+        K::Ip => Color32::from_rgb(78, 121, 167),
+        K::Net => Color32::from_rgb(118, 183, 178),
+        K::Asn => Color32::from_rgb(156, 117, 95),
+        K::UserAgent => Color32::from_rgb(186, 176, 172),
+        K::EmailDomain => Color32::from_rgb(176, 122, 161),
+        K::Template => Color32::from_rgb(242, 142, 43),
+        K::Coactivity => Color32::from_rgb(237, 201, 72),
+    }
+}
+
 /// A small square in the colour of `name` (a legend swatch).
 pub fn swatch(ui: &mut egui::Ui, name: &str) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());

@@ -1,0 +1,288 @@
+//! The account network: accounts linked by what they share (addresses,
+//! networks, ASNs, user agents, payment, sign-up data, templates, timing),
+//! built without quadratic blow-up, clustered with Leiden and laid out with
+//! ForceAtlas2. DuckDB produces the incidence; Rust (rayon) projects,
+//! clusters and lays out; the result is cached in the case file.
+
+pub mod clusters;
+pub mod incidence;
+pub mod layout;
+pub mod leiden;
+pub mod links;
+pub mod place;
+pub mod project;
+pub mod scene;
+pub mod store;
+
+use std::path::Path;
+use std::time::Instant;
+
+use duckdb::Connection;
+use serde::Serialize;
+
+pub use clusters::ClusterInfo;
+pub use links::{GraphConfig, LinkKind};
+pub use project::{Edge, Hub};
+
+use crate::store::error::StoreResult;
+use crate::store::progress::Progress;
+
+/// The built graph. Nodes `0..accounts.len()` are accounts, the rest hubs.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    /// How it was built.
+    pub config: GraphConfig,
+    /// Account ids by node id.
+    pub accounts: Vec<String>,
+    /// Exchanges per account.
+    pub volume: Vec<u64>,
+    /// Hub nodes, by node id minus the number of accounts.
+    pub hubs: Vec<Hub>,
+    /// Every link: account pairs per kind, and account → hub.
+    pub edges: Vec<Edge>,
+    /// Cluster of every node (0 = accounts linked to no other account).
+    pub cluster: Vec<u32>,
+    /// The clusters, by id (index 0 is the unlinked accounts).
+    pub clusters: Vec<ClusterInfo>,
+    /// Position of every node.
+    pub x: Vec<f32>,
+    /// Position of every node.
+    pub y: Vec<f32>,
+    /// Modularity of the clustering over the account links.
+    pub modularity: f64,
+    /// Seconds each build stage took.
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Counts reported after a build.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphStats {
+    /// Account nodes.
+    pub accounts: usize,
+    /// Hub nodes.
+    pub hubs: usize,
+    /// Links, all kinds.
+    pub edges: usize,
+    /// Links per kind.
+    pub edges_by_kind: Vec<(String, usize)>,
+    /// Clusters of two or more accounts.
+    pub clusters: usize,
+    /// Accounts in those clusters.
+    pub clustered_accounts: usize,
+    /// Modularity of the clustering.
+    pub modularity: f64,
+    /// Seconds per stage.
+    pub timings: Vec<(String, f64)>,
+}
+
+impl GraphStats {
+    /// "5,218 accounts, 518 hubs, 384,417 edges (ip 71,906, ...), 70
+    /// clusters of 2+ accounts holding 1,477 accounts, modularity 0.616".
+    pub fn line(&self) -> String {
+        format!(
+            "{} accounts, {} hubs, {} edges ({}), {} clusters of 2+ accounts holding {} accounts, modularity {:.3}",
+            self.accounts,
+            self.hubs,
+            self.edges,
+            self.edges_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.clusters,
+            self.clustered_accounts,
+            self.modularity
+        )
+    }
+}
+
+impl Graph {
+    /// Number of nodes (accounts and hubs).
+    pub fn node_count(&self) -> usize {
+        self.accounts.len() + self.hubs.len()
+    }
+
+    /// Whether node `n` is a hub.
+    pub fn is_hub(&self, n: usize) -> bool {
+        n >= self.accounts.len()
+    }
+
+    /// The hub behind node `n`, if it is one.
+    pub fn hub(&self, n: usize) -> Option<&Hub> {
+        n.checked_sub(self.accounts.len())
+            .and_then(|h| self.hubs.get(h))
+    }
+
+    /// What a node is called: the account id, or `kind: value` for a hub.
+    pub fn node_label(&self, n: usize) -> String {
+        match self.hub(n) {
+            Some(h) => format!("{}: {}", h.kind.name(), h.value),
+            None => self.accounts.get(n).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Exchanges of a node (an account's, or those carrying a hub's value).
+    pub fn node_volume(&self, n: usize) -> u64 {
+        match self.hub(n) {
+            Some(h) => h.exchanges,
+            None => self.volume.get(n).copied().unwrap_or(0),
+        }
+    }
+
+    /// The node of an account id.
+    pub fn account_node(&self, account: &str) -> Option<usize> {
+        self.accounts
+            .binary_search_by(|a| a.as_str().cmp(account))
+            .ok()
+    }
+
+    /// Counts for reports.
+    pub fn stats(&self) -> GraphStats {
+        let mut by_kind = [0usize; 9];
+        for e in &self.edges {
+            by_kind[e.kind.index()] += 1;
+        }
+        GraphStats {
+            accounts: self.accounts.len(),
+            hubs: self.hubs.len(),
+            edges: self.edges.len(),
+            edges_by_kind: LinkKind::ALL
+                .iter()
+                .filter(|k| self.config.has(**k))
+                .map(|k| (k.name().to_owned(), by_kind[k.index()]))
+                .collect(),
+            clusters: self.clusters.len().saturating_sub(1),
+            clustered_accounts: self.clusters.iter().skip(1).map(|c| c.size).sum(),
+            modularity: self.modularity,
+            timings: self.timings.clone(),
+        }
+    }
+}
+
+/// The Network view's scene for `cfg`: the graph cached in the case when
+/// it was built with these settings (or when none are given), else a new
+/// build, with every account's top category.
+pub fn scene(
+    conn: &Connection,
+    path: &Path,
+    cfg: Option<&GraphConfig>,
+    progress: &Progress,
+) -> StoreResult<scene::Scene> {
+    let cached = if store::has_graph(conn) {
+        Some(store::read(conn, path, "main")?)
+    } else {
+        None
+    };
+    let graph = match (cached, cfg) {
+        (Some(g), None) => g,
+        (Some(g), Some(c)) if g.config == *c => g,
+        (_, c) => build(conn, path, &c.cloned().unwrap_or_default(), progress)?,
+    };
+    let top = crate::analysis::views::query_rows(
+        conn,
+        path,
+        "reading top categories",
+        "SELECT coalesce(top_category, '') FROM account_summary ORDER BY account_id",
+        |r| r.get(0),
+    )?;
+    Ok(scene::Scene::new(graph, top))
+}
+
+/// Builds the graph of a case: incidence per kind, projection with hubs,
+/// co-activity, Leiden, cluster summaries and the layout.
+pub fn build(
+    conn: &Connection,
+    path: &Path,
+    cfg: &GraphConfig,
+    progress: &Progress,
+) -> StoreResult<Graph> {
+    let mut g = Graph {
+        config: cfg.clone(),
+        ..Graph::default()
+    };
+    let mut clock = Instant::now();
+    let mut lap = |g: &mut Graph, stage: &str| {
+        g.timings
+            .push((stage.to_owned(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    progress.stage("Graph: reading shared values")?;
+    g.accounts = incidence::accounts(conn, path)?;
+    g.volume = clusters::account_volumes(conn, path)?;
+    let n = g.accounts.len();
+    let hashes = incidence::account_hashes(conn, path)?;
+    // One scan of the log for every log kind (the IP one too when only
+    // networks are asked for), then the account-record kinds.
+    let log_kinds: Vec<LinkKind> = LinkKind::ALL
+        .into_iter()
+        .filter(|k| cfg.has(*k) || (*k == LinkKind::Ip && cfg.has(LinkKind::Net)))
+        .collect();
+    let mut from_log = incidence::read_log_kinds(conn, path, &log_kinds, &hashes)?;
+    let mut incidences = Vec::new();
+    for kind in LinkKind::ALL {
+        if kind == LinkKind::Coactivity || !cfg.has(kind) {
+            continue;
+        }
+        progress.check()?;
+        let inc = match kind {
+            LinkKind::Net => {
+                let ips = from_log
+                    .iter()
+                    .find(|(k, _)| *k == LinkKind::Ip)
+                    .map(|x| &x.1);
+                incidence::read(conn, path, kind, ips)?
+            }
+            _ => match from_log.iter().position(|(k, _)| *k == kind) {
+                Some(i) if kind != LinkKind::Ip => from_log.swap_remove(i).1,
+                Some(i) => from_log[i].1.clone(),
+                None => incidence::read(conn, path, kind, None)?,
+            },
+        };
+        incidences.push((kind, inc));
+    }
+    drop(from_log);
+    lap(&mut g, "read shared values");
+
+    progress.stage("Graph: linking accounts")?;
+    for (kind, inc) in &incidences {
+        progress.check()?;
+        let first_hub = (n + g.hubs.len()) as u32;
+        let (edges, hubs) = project::project(inc, *kind, cfg, first_hub);
+        g.edges.extend(edges);
+        g.hubs.extend(hubs);
+    }
+    lap(&mut g, "link accounts");
+    if cfg.has(LinkKind::Coactivity) {
+        progress.stage("Graph: co-activity")?;
+        let actions = incidence::read_actions(conn, path, cfg.coactivity_minutes, &hashes)?;
+        lap(&mut g, "read co-activity");
+        g.edges.extend(project::coactivity(actions, n, cfg));
+        lap(&mut g, "link co-activity");
+    }
+    g.edges = project::drop_weak_pairs(std::mem::take(&mut g.edges), n, cfg.min_link);
+    lap(&mut g, "drop weak pairs");
+    clusters::label_template_hubs(conn, path, &mut g.hubs)?;
+
+    progress.stage("Graph: clustering")?;
+    let account_graph = leiden::Csr::from_edges(
+        n,
+        g.edges
+            .iter()
+            .filter(|e| (e.target as usize) < n)
+            .map(|e| (e.source, e.target, f64::from(e.weight))),
+    );
+    let found = leiden::leiden(&account_graph, cfg.resolution, cfg.seed);
+    g.modularity = found.modularity;
+    g.cluster = clusters::cluster_ids(&g, &found.membership);
+    lap(&mut g, "cluster");
+
+    progress.stage("Graph: describing clusters")?;
+    g.clusters = clusters::describe(conn, path, &g, &incidences)?;
+    clusters::label_clusters(conn, path, &mut g.clusters)?;
+    lap(&mut g, "describe clusters");
+
+    progress.stage("Graph: layout")?;
+    place::lay_out(&mut g);
+    lap(&mut g, "layout");
+    Ok(g)
+}
