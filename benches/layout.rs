@@ -160,7 +160,7 @@ fn main() {
         Ok(py) => {
             println!(
                 "{:<52} {py:>9.2}",
-                "python fa2_modified (Barnes-Hut theta 1.2, Cython)"
+                "python fa2_modified 0.4 (Barnes-Hut theta 1.2, Cython)"
             );
             println!("ratio python / distillscope: {:.1}x", py / ours_secs);
         }

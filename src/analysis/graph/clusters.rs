@@ -154,9 +154,11 @@ pub fn cluster_ids(g: &Graph, membership: &[u32]) -> Vec<u32> {
         .map(|c| if size[c] >= 2 { c + 1 } else { 0 })
         .collect();
     let mut hub_votes: Vec<HashMap<u32, u32>> = vec![HashMap::new(); g.hubs.len()];
+    let mut linked = vec![0u32; g.hubs.len()];
     for e in &g.edges {
         let t = e.target as usize;
         if t >= n {
+            linked[t - n] += 1;
             let c = ids[e.source as usize];
             if c != 0 {
                 *hub_votes[t - n].entry(c).or_default() += 1;
@@ -167,7 +169,7 @@ pub fn cluster_ids(g: &Graph, membership: &[u32]) -> Vec<u32> {
         let best = votes
             .iter()
             .max_by_key(|(c, v)| (**v, std::cmp::Reverse(**c)))
-            .filter(|(_, v)| **v as f64 >= 0.1 * f64::from(g.hubs[h].degree));
+            .filter(|(_, v)| **v as f64 >= 0.1 * f64::from(linked[h]));
         ids.push(best.map_or(0, |(c, _)| *c));
     }
     ids

@@ -59,7 +59,8 @@ pub fn remove_overlaps(x: &mut [f32], y: &mut [f32], r: &[f32]) {
     for &i in &order {
         let (tx, ty) = (x[i], y[i]);
         // Archimedean spiral growing half a radius per turn, stepping about
-        // half a radius along it.
+        // half a radius along it, and a tenth of the distance travelled so
+        // far (far from the start, a free place is seldom just one step on).
         let b = (0.5 * r[i]).max(0.25) / std::f32::consts::TAU;
         let arc = (0.5 * r[i]).max(0.3);
         let mut t = 0.0f32;
@@ -90,7 +91,7 @@ pub fn remove_overlaps(x: &mut [f32], y: &mut [f32], r: &[f32]) {
                 y[i] = py;
                 break;
             }
-            t += arc / (b * t).max(arc);
+            t += arc.max(0.1 * b * t) / (b * t).max(arc);
         }
         for gx in key(x[i] - r[i])..=key(x[i] + r[i]) {
             for gy in key(y[i] - r[i])..=key(y[i] + r[i]) {
@@ -100,8 +101,15 @@ pub fn remove_overlaps(x: &mut [f32], y: &mut [f32], r: &[f32]) {
     }
 }
 
-/// Computes `g.x` and `g.y` for every node.
+/// Computes `g.x` and `g.y` for every node; records its stages' seconds
+/// in `g.timings`.
 pub fn lay_out(g: &mut Graph) {
+    let mut clock = std::time::Instant::now();
+    let mut lap = |g: &mut Graph, stage: &str| {
+        g.timings
+            .push((format!("layout: {stage}"), clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let total = g.node_count();
     let k = g.clusters.len().max(1);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
@@ -140,6 +148,7 @@ pub fn lay_out(g: &mut Graph) {
             (x, y)
         })
         .collect();
+    lap(g, "each cluster");
     // Clusters as super-nodes.
     let radius: Vec<f32> = (1..k).map(|c| cluster_radius(members[c].len())).collect();
     let mut super_edges: Vec<(u32, u32, f32)> =
@@ -162,6 +171,7 @@ pub fn lay_out(g: &mut Graph) {
     });
     // Scale the super-layout so its area holds every disc with room to
     // spare (linear in clusters; pairwise spacing would be quadratic).
+    lap(g, "clusters as super-nodes");
     let need: f32 = radius.iter().map(|r| (2.4 * r).powi(2)).sum();
     let (x0, x1) = sup
         .x
@@ -178,6 +188,7 @@ pub fn lay_out(g: &mut Graph) {
         sup.y.iter().map(|v| v * scale).collect(),
     );
     remove_overlaps(&mut cx, &mut cy, &radius);
+    lap(g, "overlaps");
     g.x = vec![0.0; total];
     g.y = vec![0.0; total];
     for c in 1..k {

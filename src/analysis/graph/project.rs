@@ -133,7 +133,18 @@ pub fn project(
         let ms = inc.members(v);
         let id = first_hub + h as u32;
         let weight = w * rarity(ms.len());
-        edges.extend(ms.iter().map(|m| Edge {
+        // A hub links to the `hub_cap` accounts that used it most (its
+        // degree counts them all): a proxy exit of 20,000 accounts would
+        // otherwise add 20,000 edges that say one thing.
+        let mut top: Vec<&Member> = ms.iter().collect();
+        top.sort_by(|a, b| {
+            b.exchanges
+                .cmp(&a.exchanges)
+                .then(a.account.cmp(&b.account))
+        });
+        top.truncate(cap);
+        top.sort_by_key(|m| m.account);
+        edges.extend(top.into_iter().map(|m| Edge {
             source: m.account,
             target: id,
             kind,

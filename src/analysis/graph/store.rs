@@ -110,7 +110,9 @@ pub fn write(conn: &Connection, path: &Path, g: &Graph, schema: &str) -> StoreRe
                 }
                 cluster.append_value(g.cluster[n] as i32);
                 volume.append_value(g.node_volume(n) as i64);
-                deg.append_value(degree[n]);
+                // A hub's degree counts every account that used its value,
+                // beyond the accounts it keeps links to.
+                deg.append_value(g.hub(n).map_or(degree[n], |h| h.degree as i32));
                 x.append_value(g.x[n]);
                 y.append_value(g.y[n]);
             }
@@ -278,6 +280,7 @@ pub fn read(conn: &Connection, path: &Path, schema: &str) -> StoreResult<Graph> 
         f32,
         Option<i64>,
         Option<i64>,
+        i32,
     );
     let nodes: Vec<NodeRow> = query_rows(
         conn,
@@ -285,7 +288,7 @@ pub fn read(conn: &Connection, path: &Path, schema: &str) -> StoreResult<Graph> 
         ctx,
         &format!(
             "SELECT kind, id, link_kind, cluster, volume, x, y, epoch(first_seen)::BIGINT,
-                    epoch(last_seen)::BIGINT
+                    epoch(last_seen)::BIGINT, degree
              FROM {} ORDER BY node",
             t("graph_nodes")
         ),
@@ -300,10 +303,11 @@ pub fn read(conn: &Connection, path: &Path, schema: &str) -> StoreResult<Graph> 
                 r.get(6)?,
                 r.get(7)?,
                 r.get(8)?,
+                r.get(9)?,
             ))
         },
     )?;
-    for (kind, id, link, cluster, volume, x, y, first, last) in nodes {
+    for (kind, id, link, cluster, volume, x, y, first, last, degree) in nodes {
         if kind == "hub" {
             let lk = link
                 .as_deref()
@@ -316,7 +320,7 @@ pub fn read(conn: &Connection, path: &Path, schema: &str) -> StoreResult<Graph> 
             g.hubs.push(Hub {
                 kind: lk,
                 value,
-                degree: 0,
+                degree: degree.max(0) as u32,
                 first_h: first.unwrap_or(0) as f64 / 3600.0,
                 last_h: last.unwrap_or(0) as f64 / 3600.0,
                 exchanges: volume.max(0) as u64,
@@ -349,12 +353,6 @@ pub fn read(conn: &Connection, path: &Path, schema: &str) -> StoreResult<Graph> 
                 kind: LinkKind::parse(k.value(r)).unwrap_or(LinkKind::Ip),
                 weight: w.value(r),
             });
-        }
-    }
-    let n = g.accounts.len();
-    for e in &g.edges {
-        if let Some(h) = (e.target as usize).checked_sub(n) {
-            g.hubs[h].degree += 1;
         }
     }
     g.clusters = query_rows(
