@@ -253,3 +253,37 @@ fn write_all(path: &Path, files: &[(String, Vec<u8>)]) -> Result<PathBuf, String
     }
     Ok(path.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui::{Pos2, pos2};
+
+    fn frame() -> Frame {
+        Frame {
+            prims: vec![
+                Prim::Line(pos2(10.0, 10.0), pos2(90.0, 50.0), 1.0, Color32::RED),
+                Prim::Circle(pos2(10.0, 10.0), 4.0, Color32::BLUE),
+                Prim::Square(pos2(90.0, 50.0), 3.0, Color32::WHITE),
+                Prim::Ring(pos2(10.0, 10.0), 6.0, 1.5, Color32::YELLOW),
+            ],
+            labels: vec![draw::Label {
+                at: pos2(50.0, 60.0),
+                text: "acct <1> & co".into(),
+            }],
+            ..Frame::default()
+        }
+    }
+
+    #[test]
+    fn svg_holds_every_primitive_and_escapes_labels() {
+        let rect = Rect::from_min_size(Pos2::ZERO, egui::vec2(100.0, 80.0));
+        let s = svg(&frame(), rect, Color32::BLACK, Color32::WHITE);
+        assert!(s.starts_with("<svg"));
+        assert_eq!(s.matches("<line").count(), 1);
+        assert_eq!(s.matches("<circle").count(), 2);
+        assert!(s.contains("acct &lt;1&gt; &amp; co"));
+        let bytes = png(&s).expect("renders");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    }
+}
