@@ -274,16 +274,8 @@ pub fn read_log_kinds(
 }
 
 /// The SQL returning (value, idx, first_h, last_h, exchanges) for a kind
-/// read directly from the case (networks are derived from `ip`).
-fn incidence_sql(kind: LinkKind) -> Option<String> {
-    let from_log = |value: &str, col: &str| {
-        format!(
-            "SELECT {value} AS value, a.idx, epoch(min(x.ts)) / 3600.0, epoch(max(x.ts)) / 3600.0,
-                    count(*)::BIGINT
-             FROM exchanges x JOIN graph_account a USING (account_id)
-             WHERE x.{col} IS NOT NULL GROUP BY x.{col}, a.idx"
-        )
-    };
+/// the `accounts` table holds (payment, sign-up IP, e-mail domain).
+fn account_kind_sql(kind: LinkKind) -> Option<String> {
     let from_accounts = |col: &str, extra: &str| {
         format!(
             "SELECT CAST(x.{col} AS VARCHAR) AS value, a.idx,
@@ -294,13 +286,6 @@ fn incidence_sql(kind: LinkKind) -> Option<String> {
         )
     };
     Some(match kind {
-        LinkKind::Ip => from_log("x.ip", "ip"),
-        LinkKind::Asn => from_log(
-            "'AS' || x.asn || coalesce(' ' || min(x.asn_org), '')",
-            "asn",
-        ),
-        LinkKind::UserAgent => from_log("x.user_agent", "user_agent"),
-        LinkKind::Template => from_log("CAST(x.template_id AS VARCHAR)", "template_id"),
         LinkKind::Payment => from_accounts("payment_fingerprint", ""),
         LinkKind::SignupIp => from_accounts("signup_ip", ""),
         LinkKind::EmailDomain => from_accounts(
@@ -314,25 +299,14 @@ fn incidence_sql(kind: LinkKind) -> Option<String> {
                     .join(", ")
             ),
         ),
-        LinkKind::Net | LinkKind::Coactivity => return None,
+        _ => return None,
     })
 }
 
-/// Reads the incidence of `kind` (after [`accounts`]). `ips` is the IP
-/// incidence when already read, from which networks are derived.
-pub fn read(
-    conn: &Connection,
-    path: &Path,
-    kind: LinkKind,
-    ips: Option<&Incidence>,
-) -> StoreResult<Incidence> {
-    if kind == LinkKind::Net {
-        return Ok(match ips {
-            Some(ips) => ips.coarsen(network_of),
-            None => read(conn, path, LinkKind::Ip, None)?.coarsen(network_of),
-        });
-    }
-    let Some(sql) = incidence_sql(kind) else {
+/// Reads the incidence of an account-record kind (after [`accounts`]);
+/// log kinds come from [`read_log_kinds`].
+pub fn read_account_kind(conn: &Connection, path: &Path, kind: LinkKind) -> StoreResult<Incidence> {
+    let Some(sql) = account_kind_sql(kind) else {
         return Ok(Incidence::default());
     };
     let ctx = format!("reading shared {} values", kind.label());

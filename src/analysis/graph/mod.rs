@@ -225,17 +225,16 @@ pub fn build(
         }
         progress.check()?;
         let inc = match kind {
-            LinkKind::Net => {
-                let ips = from_log
-                    .iter()
-                    .find(|(k, _)| *k == LinkKind::Ip)
-                    .map(|x| &x.1);
-                incidence::read(conn, path, kind, ips)?
-            }
+            // Networks are the addresses grouped by /24 or /48.
+            LinkKind::Net => from_log
+                .iter()
+                .find(|(k, _)| *k == LinkKind::Ip)
+                .map(|x| x.1.coarsen(incidence::network_of))
+                .unwrap_or_default(),
             _ => match from_log.iter().position(|(k, _)| *k == kind) {
                 Some(i) if kind != LinkKind::Ip => from_log.swap_remove(i).1,
                 Some(i) => from_log[i].1.clone(),
-                None => incidence::read(conn, path, kind, None)?,
+                None => incidence::read_account_kind(conn, path, kind)?,
             },
         };
         incidences.push((kind, inc));

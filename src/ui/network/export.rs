@@ -194,18 +194,17 @@ pub fn save_view(cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene: &Arc<Scene>
         .file_stem()
         .map(|s| s.to_string_lossy().replace(".case", ""))
         .unwrap_or_else(|| "network".into());
+    // The picture is described here; rasterising it (PNG) happens on the
+    // saving thread, not in this frame.
     let (name, files): (String, Vec<(String, Vec<u8>)>) = match format {
         Format::Svg => (
             format!("{stem}-network.svg"),
             vec![(String::new(), svg(&frame, rect, bg, fg).into_bytes())],
         ),
-        Format::Png => match png(&svg(&frame, rect, bg, fg)) {
-            Ok(bytes) => (format!("{stem}-network.png"), vec![(String::new(), bytes)]),
-            Err(e) => {
-                st.message = Some(format!("Cannot draw the PNG: {e}"));
-                return;
-            }
-        },
+        Format::Png => (
+            format!("{stem}-network.png"),
+            vec![(String::new(), svg(&frame, rect, bg, fg).into_bytes())],
+        ),
         Format::Csv => {
             let (n, e) = csv(scene, &frame, &cam, rect);
             (
@@ -224,7 +223,15 @@ pub fn save_view(cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene: &Arc<Scene>
         let picked = rfd::FileDialog::new().set_file_name(&name).save_file();
         let result = match picked {
             None => Ok(None),
-            Some(path) => write_all(&path, &files).map(Some),
+            Some(path) => {
+                let files = if format == Format::Png {
+                    let svg = String::from_utf8_lossy(&files[0].1).into_owned();
+                    png(&svg).map(|bytes| vec![(String::new(), bytes)])
+                } else {
+                    Ok(files)
+                };
+                files.and_then(|f| write_all(&path, &f).map(Some))
+            }
         };
         let _ = tx.send(result);
         ctx.request_repaint();

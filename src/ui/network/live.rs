@@ -45,7 +45,7 @@ fn lock(m: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
 impl Live {
     /// Starts laying out `nodes` (graph ids) from positions `x`/`y`.
     pub fn start(
-        scene: &Scene,
+        scene: Arc<Scene>,
         nodes: Vec<u32>,
         x: &[f32],
         y: &[f32],
@@ -54,16 +54,6 @@ impl Live {
     ) -> Live {
         let local_of: std::collections::HashMap<u32, usize> =
             nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        let mut edges = Vec::new();
-        for (i, n) in nodes.iter().enumerate() {
-            for &e in scene.incident_edges(*n as usize) {
-                let e = &scene.graph.edges[e as usize];
-                let other = if e.source == *n { e.target } else { e.source };
-                if let Some(&j) = local_of.get(&other).filter(|j| i < **j) {
-                    edges.push((i as u32, j as u32, e.weight));
-                }
-            }
-        }
         let k = nodes.len().max(1) as f32;
         let cx = nodes.iter().map(|n| x[*n as usize]).sum::<f32>() / k;
         let cy = nodes.iter().map(|n| y[*n as usize]).sum::<f32>() / k;
@@ -72,11 +62,23 @@ impl Live {
         let spread = rms(&lx, &ly).max(1e-3);
         let shared = Arc::new(Mutex::new(Shared::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let mut layout = Layout::new(nodes.len(), edges, Some((lx, ly)), settings);
         let (s2, stop2) = (shared.clone(), stop.clone());
+        let (layout_nodes, layout_index) = (nodes.clone(), local_of.clone());
         let handle = std::thread::Builder::new()
             .name("network-layout".into())
             .spawn(move || {
+                // The subgraph's edges are gathered here, off the UI thread.
+                let mut edges = Vec::new();
+                for (i, n) in layout_nodes.iter().enumerate() {
+                    for &e in scene.incident_edges(*n as usize) {
+                        let e = &scene.graph.edges[e as usize];
+                        let other = if e.source == *n { e.target } else { e.source };
+                        if let Some(&j) = layout_index.get(&other).filter(|j| i < **j) {
+                            edges.push((i as u32, j as u32, e.weight));
+                        }
+                    }
+                }
+                let mut layout = Layout::new(layout_nodes.len(), edges, Some((lx, ly)), settings);
                 while !stop2.load(Ordering::Relaxed) {
                     {
                         let mut sh = lock(&s2);

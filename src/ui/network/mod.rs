@@ -45,7 +45,7 @@ pub struct NetworkState {
     settings: LayoutSettings,
     focus: Option<Focus>,
     hovered: Option<Hover>,
-    selected_cache: (usize, HashSet<u32>),
+    selected_cache: (BTreeSet<String>, HashSet<u32>),
     message: Option<String>,
     last_rect: egui::Rect,
     dark: bool,
@@ -87,7 +87,7 @@ impl Default for NetworkState {
             settings: LayoutSettings::default(),
             focus: None,
             hovered: None,
-            selected_cache: (usize::MAX, HashSet::new()),
+            selected_cache: (BTreeSet::new(), HashSet::new()),
             message: None,
             last_rect: egui::Rect::from_min_size(egui::Pos2::ZERO, vec2(1280.0, 720.0)),
             dark: true,
@@ -108,7 +108,7 @@ impl NetworkState {
         self.extra.clear();
         self.live = None;
         self.focus = None;
-        self.selected_cache.0 = usize::MAX;
+        self.selected_cache = (BTreeSet::new(), HashSet::new());
     }
 
     /// Restarts the live layout on every node shown individually.
@@ -122,8 +122,16 @@ impl NetworkState {
             .collect();
         nodes.sort_unstable();
         nodes.dedup();
-        self.live = (nodes.len() >= 2)
-            .then(|| live::Live::start(scene, nodes, &self.x, &self.y, self.settings, ctx.clone()));
+        self.live = (nodes.len() >= 2).then(|| {
+            live::Live::start(
+                scene.clone(),
+                nodes,
+                &self.x,
+                &self.y,
+                self.settings,
+                ctx.clone(),
+            )
+        });
     }
 
     /// Opens a cluster and lays it out.
@@ -398,21 +406,21 @@ fn toolbar(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene
     }
 }
 
-/// The accounts of the selection as graph nodes (cached per selection).
+/// The accounts of the selection as graph nodes, looked up again only when
+/// the selected accounts change.
 fn selected_nodes<'a>(
     st: &'a mut NetworkState,
     cx: &ViewCtx<'_>,
     scene: &Scene,
 ) -> &'a HashSet<u32> {
-    let key = cx.selection as *const _ as usize ^ cx.selection.accounts.len();
-    if st.selected_cache.0 != key {
+    if st.selected_cache.0 != cx.selection.accounts {
         let set = cx
             .selection
             .accounts
             .iter()
             .filter_map(|a| scene.graph.account_node(a).map(|n| n as u32))
             .collect();
-        st.selected_cache = (key, set);
+        st.selected_cache = (cx.selection.accounts.clone(), set);
     }
     &st.selected_cache.1
 }
