@@ -2,7 +2,9 @@
 //! edges visible: the shapes (`ui::network::draw::frame`, culling and level
 //! of detail included) and egui's tessellation of them, off-screen.
 //!
-//! Run: `cargo test --release --bench network_frame`.
+//! Run: `cargo test --release --bench network_frame` (links to the GPU as
+//! the wgpu renderer draws them; `FRAME_GPU=0` for the glow renderer's
+//! CPU mesh).
 //! Sizes: `FRAME_NODES`, `FRAME_EDGES`, `FRAME_RUNS`.
 
 use std::collections::{BTreeSet, HashSet};
@@ -13,6 +15,7 @@ use distillscope::analysis::graph::layout::{Layout, LayoutSettings};
 use distillscope::analysis::graph::scene::Scene;
 use distillscope::analysis::graph::{Edge, Graph, LinkKind};
 use distillscope::ui::network::draw::{self, Camera, Colour, DrawOptions};
+use distillscope::ui::network::gpu;
 use rand::{RngExt as _, SeedableRng as _};
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -105,6 +108,8 @@ fn main() {
     let cam = Camera::fit(&s.graph.x, &s.graph.y, rect);
     let expanded: BTreeSet<u32> = (1..s.members.len() as u32).collect();
     let (extra, selected) = (HashSet::new(), HashSet::new());
+    // FRAME_GPU=0 measures the CPU-mesh links the glow renderer draws.
+    let gpu_lines = env_or("FRAME_GPU", 1) == 1;
     let opt = DrawOptions {
         colour: Colour::Cluster,
         show: [true; 9],
@@ -115,6 +120,7 @@ fn main() {
         dark: true,
         record: false,
         hub_links: true,
+        gpu_lines,
     };
     let ctx = egui::Context::default();
     let _ = ctx.run_ui(egui::RawInput::default(), |_| {});
@@ -123,11 +129,16 @@ fn main() {
     let mut drawn = (0, 0, 0);
     for _ in 0..runs {
         let t = Instant::now();
-        let frame = draw::frame(&s, &s.graph.x, &s.graph.y, &cam, rect, &opt);
+        let mut frame = draw::frame(&s, &s.graph.x, &s.graph.y, &cam, rect, &opt);
+        // What the view paints: the GPU links go in as a paint callback.
+        let mut shapes = std::mem::take(&mut frame.shapes);
+        if !frame.lines.is_empty() {
+            let lines = std::sync::Arc::new(std::mem::take(&mut frame.lines));
+            shapes.insert(1, gpu::shape(rect, lines));
+        }
         build.push(t.elapsed().as_secs_f64() * 1000.0);
         drawn = (frame.nodes.len(), frame.edges, 0);
-        let shapes: Vec<egui::epaint::ClippedShape> = frame
-            .shapes
+        let shapes: Vec<egui::epaint::ClippedShape> = shapes
             .into_iter()
             .map(|shape| egui::epaint::ClippedShape {
                 clip_rect: rect,
@@ -156,8 +167,15 @@ fn main() {
     let (tm, tx) = stats(&tess);
     let (am, ax) = stats(&total);
     println!(
-        "Network frame, 1920x1080, {} nodes and {} edges drawn, {} vertices, {runs} runs",
-        drawn.0, drawn.1, drawn.2
+        "Network frame, 1920x1080, {} nodes and {} edges drawn, {} mesh vertices, links {}, {runs} runs",
+        drawn.0,
+        drawn.1,
+        drawn.2,
+        if gpu_lines {
+            "to the GPU as a line list (wgpu)"
+        } else {
+            "in the CPU mesh (glow)"
+        }
     );
     println!("build shapes   median {bm:6.2} ms   max {bx:6.2} ms");
     println!("tessellate     median {tm:6.2} ms   max {tx:6.2} ms");

@@ -210,6 +210,32 @@ fn the_network_view_opens_selects_and_finds() {
     settle(&mut h);
     let small = (scene.graph.clusters.len() - 1) as u32;
     let at = h.state().network.screen_of_cluster(small).expect("drawn");
+    // A Shift-drag box around it selects its accounts.
+    h.get_by_label("box").click();
+    h.step();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT));
+    let (from, to) = (at - egui::vec2(12.0, 12.0), at + egui::vec2(12.0, 12.0));
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=6 {
+        h.hover_at(from + (to - from) * (i as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    settle(&mut h);
+    let boxed = &h.state().selection().accounts;
+    for n in &scene.members[small as usize] {
+        if !scene.graph.is_hub(*n as usize) {
+            assert!(
+                boxed.contains(&scene.graph.accounts[*n as usize]),
+                "the box selected every account of cluster {small}"
+            );
+        }
+    }
     click_at(&mut h, at);
     h.get_by_label_contains("Shared by its accounts");
     h.get_by_label("Open").click();

@@ -87,6 +87,10 @@ impl App {
             detail: account_detail::DetailState::default(),
             network: network::NetworkState::default(),
         };
+        if let Some(rs) = cc.wgpu_render_state.as_ref() {
+            network::gpu::install(rs);
+            app.network.gpu_lines = true;
+        }
         if let Some(p) = path {
             app.commands.push(Command::Open(p));
         }

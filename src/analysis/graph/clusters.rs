@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use duckdb::Connection;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::incidence::Incidence;
@@ -108,7 +110,9 @@ pub fn label_clusters(
     Ok(())
 }
 
-/// The first words of templates, by template id.
+/// The first words of templates, by template id. Every template two or
+/// more accounts sent is read and the asked ones kept: an `IN` list of
+/// thousands of ids made DuckDB compare each row with each id.
 fn template_snippets(
     conn: &Connection,
     path: &Path,
@@ -117,21 +121,17 @@ fn template_snippets(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
     let samples: HashMap<String, String> = query_rows(
         conn,
         path,
         "reading template samples",
-        &format!(
-            "SELECT CAST(template_id AS VARCHAR), regexp_replace(left(sample_prompt, 60), '\\s+', ' ', 'g')
-             FROM templates WHERE CAST(template_id AS VARCHAR) IN ({})",
-            ids.iter()
-                .map(|i| crate::store::schema::literal(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        "SELECT CAST(template_id AS VARCHAR), regexp_replace(left(sample_prompt, 60), '\\s+', ' ', 'g')
+         FROM templates WHERE accounts >= 2",
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?
     .into_iter()
+    .filter(|(id, _)| wanted.contains(id.as_str()))
     .collect();
     Ok(samples)
 }
@@ -263,37 +263,51 @@ pub fn describe(
             (info.first_seen, info.last_seen) = (0, 0);
         }
     }
-    // Values shared inside each cluster.
-    let mut shared: Vec<Vec<(f32, SharedValue)>> = vec![Vec::new(); k];
-    for (kind, inc) in incidences {
-        let w = g.config.weight(*kind);
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for v in 0..inc.len() {
-            counts.clear();
-            for m in inc.members(v) {
-                let c = g.cluster[m.account as usize];
-                if c != 0 {
-                    *counts.entry(c).or_default() += 1;
+    // Values shared inside each cluster, kind by kind in parallel; texts
+    // are copied only for each cluster's top five.
+    let per_kind: Vec<Vec<Vec<(f32, u32, u32)>>> = incidences
+        .par_iter()
+        .map(|(kind, inc)| {
+            let w = g.config.weight(*kind);
+            let mut shared: Vec<Vec<(f32, u32, u32)>> = vec![Vec::new(); k];
+            let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
+            for v in 0..inc.len() {
+                counts.clear();
+                for m in inc.members(v) {
+                    let c = g.cluster[m.account as usize];
+                    if c != 0 {
+                        *counts.entry(c).or_default() += 1;
+                    }
+                }
+                for (c, x) in &counts {
+                    if *x >= 2 {
+                        shared[*c as usize].push((*x as f32 * w, v as u32, *x));
+                    }
                 }
             }
-            for (c, x) in &counts {
-                if *x >= 2 {
-                    shared[*c as usize].push((
-                        *x as f32 * w,
-                        SharedValue {
-                            kind: *kind,
-                            value: inc.values[v].clone(),
-                            accounts: *x,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    for (info, mut s) in out.iter_mut().zip(shared) {
-        s.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.value.cmp(&b.1.value)));
-        s.truncate(5);
-        info.top_shared = s.into_iter().map(|x| x.1).collect();
+            shared
+        })
+        .collect();
+    for (c, info) in out.iter_mut().enumerate() {
+        let mut best: Vec<(f32, usize, u32, u32)> = per_kind
+            .iter()
+            .enumerate()
+            .flat_map(|(ki, s)| s[c].iter().map(move |(w, v, x)| (*w, ki, *v, *x)))
+            .collect();
+        let text = |ki: usize, v: u32| incidences[ki].1.values[v as usize].as_str();
+        best.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| text(a.1, a.2).cmp(text(b.1, b.2)))
+        });
+        best.truncate(5);
+        info.top_shared = best
+            .into_iter()
+            .map(|(_, ki, v, x)| SharedValue {
+                kind: incidences[ki].0,
+                value: text(ki, v).to_owned(),
+                accounts: x,
+            })
+            .collect();
     }
     Ok(out)
 }

@@ -24,7 +24,7 @@ pub use clusters::ClusterInfo;
 pub use links::{GraphConfig, LinkKind};
 pub use project::{Edge, Hub};
 
-use crate::store::error::StoreResult;
+use crate::store::error::{Context as _, StoreResult};
 use crate::store::progress::Progress;
 
 /// The built graph. Nodes `0..accounts.len()` are accounts, the rest hubs.
@@ -196,6 +196,24 @@ pub fn build(
     cfg: &GraphConfig,
     progress: &Progress,
 ) -> StoreResult<Graph> {
+    // DuckDB gets less memory while the graph's own arrays are alive, so
+    // the two together stay under the build's memory budget.
+    conn.execute_batch(&format!("SET memory_limit = '{BUILD_DUCKDB_MEMORY}'"))
+        .at(path, "limiting DuckDB's memory for the graph build")?;
+    let built = build_graph(conn, path, cfg, progress);
+    crate::store::case::configure(conn, path)?;
+    built
+}
+
+/// DuckDB's memory limit during a graph build.
+const BUILD_DUCKDB_MEMORY: &str = "3GB";
+
+fn build_graph(
+    conn: &Connection,
+    path: &Path,
+    cfg: &GraphConfig,
+    progress: &Progress,
+) -> StoreResult<Graph> {
     let mut g = Graph {
         config: cfg.clone(),
         ..Graph::default()
@@ -217,30 +235,33 @@ pub fn build(
         .into_iter()
         .filter(|k| cfg.has(*k) || (*k == LinkKind::Ip && cfg.has(LinkKind::Net)))
         .collect();
+    lap(&mut g, "number accounts");
     let mut from_log = incidence::read_log_kinds(conn, path, &log_kinds, &hashes)?;
+    lap(&mut g, "read log values");
+    // Networks are the addresses grouped by /24 or /48.
+    if cfg.has(LinkKind::Net) {
+        let net = from_log
+            .iter()
+            .find(|(k, _)| *k == LinkKind::Ip)
+            .map(|x| x.1.coarsen(incidence::network_of))
+            .unwrap_or_default();
+        from_log.push((LinkKind::Net, net));
+        lap(&mut g, "derive networks");
+    }
     let mut incidences = Vec::new();
     for kind in LinkKind::ALL {
         if kind == LinkKind::Coactivity || !cfg.has(kind) {
             continue;
         }
         progress.check()?;
-        let inc = match kind {
-            // Networks are the addresses grouped by /24 or /48.
-            LinkKind::Net => from_log
-                .iter()
-                .find(|(k, _)| *k == LinkKind::Ip)
-                .map(|x| x.1.coarsen(incidence::network_of))
-                .unwrap_or_default(),
-            _ => match from_log.iter().position(|(k, _)| *k == kind) {
-                Some(i) if kind != LinkKind::Ip => from_log.swap_remove(i).1,
-                Some(i) => from_log[i].1.clone(),
-                None => incidence::read_account_kind(conn, path, kind)?,
-            },
+        let inc = match from_log.iter().position(|(k, _)| *k == kind) {
+            Some(i) => from_log.swap_remove(i).1,
+            None => incidence::read_account_kind(conn, path, kind)?,
         };
         incidences.push((kind, inc));
     }
     drop(from_log);
-    lap(&mut g, "read shared values");
+    lap(&mut g, "read account values");
 
     progress.stage("Graph: linking accounts")?;
     for (kind, inc) in &incidences {
@@ -255,7 +276,7 @@ pub fn build(
         progress.stage("Graph: co-activity")?;
         let actions = incidence::read_actions(conn, path, cfg.coactivity_minutes, &hashes)?;
         lap(&mut g, "read co-activity");
-        g.edges.extend(project::coactivity(actions, n, cfg));
+        g.edges.extend(project::coactivity(actions, cfg));
         lap(&mut g, "link co-activity");
     }
     g.edges = project::drop_weak_pairs(std::mem::take(&mut g.edges), n, cfg.min_link);

@@ -53,19 +53,20 @@ pub fn remove_overlaps(x: &mut [f32], y: &mut [f32], r: &[f32]) {
     let mut sorted_r: Vec<f32> = r.to_vec();
     sorted_r.sort_by(f32::total_cmp);
     let cell = (2.0 * sorted_r[n / 2]).max(1.0);
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
+    let mut grid: rustc_hash::FxHashMap<(i32, i32), Vec<usize>> = Default::default();
     let key = |v: f32| (v / cell).floor() as i32;
     let gap = 0.3;
     for &i in &order {
         let (tx, ty) = (x[i], y[i]);
-        // Archimedean spiral growing half a radius per turn, stepping about
-        // half a radius along it, and a tenth of the distance travelled so
-        // far (far from the start, a free place is seldom just one step on).
-        let b = (0.5 * r[i]).max(0.25) / std::f32::consts::TAU;
-        let arc = (0.5 * r[i]).max(0.3);
-        let mut t = 0.0f32;
+        // Walk a spiral outwards: about 0.7 radius along the arc per step
+        // and one radius further out per turn, both growing with the
+        // distance walked (far from the start, a free place is seldom just
+        // one step on, and crowded centres are crossed in few turns).
+        let growth = r[i].max(0.5);
+        let arc = (0.7 * r[i]).max(0.4);
+        let (mut angle, mut dist) = (0.0f32, 0.0f32);
         loop {
-            let (px, py) = (tx + b * t * t.cos(), ty + b * t * t.sin());
+            let (px, py) = (tx + dist * angle.cos(), ty + dist * angle.sin());
             let reach = r[i] + gap;
             let free = {
                 // Placed discs sit in every cell they cover, so only the
@@ -91,7 +92,9 @@ pub fn remove_overlaps(x: &mut [f32], y: &mut [f32], r: &[f32]) {
                 y[i] = py;
                 break;
             }
-            t += arc.max(0.1 * b * t) / (b * t).max(arc);
+            let turn = arc.max(0.1 * dist) / dist.max(arc);
+            angle += turn;
+            dist += growth.max(dist / 6.0) * turn / std::f32::consts::TAU;
         }
         for gx in key(x[i] - r[i])..=key(x[i] + r[i]) {
             for gy in key(y[i] - r[i])..=key(y[i] + r[i]) {
@@ -213,5 +216,31 @@ pub fn lay_out(g: &mut Graph) {
     for (i, node) in lone.iter().enumerate() {
         g.x[*node as usize] = right + r0 + 3.0 + sx[i];
         g.y[*node as usize] = mid + sy[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_discs_are_moved_apart_and_free_ones_stay() {
+        // A crowd of discs piled near the origin, one big, and one far away.
+        let n = 400;
+        let mut x: Vec<f32> = (0..n).map(|i| ((i * 37) % 11) as f32 * 0.1).collect();
+        let mut y: Vec<f32> = (0..n).map(|i| ((i * 53) % 7) as f32 * 0.1).collect();
+        let mut r: Vec<f32> = (0..n).map(|i| 0.5 + (i % 5) as f32 * 0.3).collect();
+        r[0] = 12.0;
+        x[n - 1] = 500.0;
+        y[n - 1] = 500.0;
+        remove_overlaps(&mut x, &mut y, &r);
+        for i in 0..n {
+            assert!(x[i].is_finite() && y[i].is_finite());
+            for j in i + 1..n {
+                let d = ((x[i] - x[j]).powi(2) + (y[i] - y[j]).powi(2)).sqrt();
+                assert!(d >= r[i] + r[j], "discs {i} and {j} overlap");
+            }
+        }
+        assert_eq!((x[n - 1], y[n - 1]), (500.0, 500.0));
     }
 }

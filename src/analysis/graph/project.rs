@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::incidence::{Incidence, Member};
+use super::incidence::{Actions, Incidence, Member};
 use super::links::{GraphConfig, LinkKind, rarity};
 
 /// A value shared by more accounts than the cap: one node in the graph.
@@ -45,9 +45,9 @@ pub struct Edge {
 /// of the two use periods, each widened by half the window on both sides,
 /// over the shorter one. Two single uses link when less than a window apart.
 pub fn time_overlap(a: &Member, b: &Member, window_h: f32) -> f32 {
-    let pad = f64::from(window_h) / 2.0;
-    let (a0, a1) = (a.first_h - pad, a.last_h + pad);
-    let (b0, b1) = (b.first_h - pad, b.last_h + pad);
+    let pad = f64::from(window_h) * 1800.0;
+    let (a0, a1) = (f64::from(a.first_s) - pad, f64::from(a.last_s) + pad);
+    let (b0, b1) = (f64::from(b.first_s) - pad, f64::from(b.last_s) + pad);
     let inter = (a1.min(b1) - a0.max(b0)).max(0.0);
     let shorter = (a1 - a0).min(b1 - b0).max(1e-9);
     (inter / shorter).min(1.0) as f32
@@ -154,12 +154,9 @@ pub fn project(
             kind,
             value: inc.values[v].clone(),
             degree: ms.len() as u32,
-            first_h: ms.iter().map(|m| m.first_h).fold(f64::INFINITY, f64::min),
-            last_h: ms
-                .iter()
-                .map(|m| m.last_h)
-                .fold(f64::NEG_INFINITY, f64::max),
-            exchanges: ms.iter().map(|m| m.exchanges).sum(),
+            first_h: f64::from(ms.iter().map(|m| m.first_s).min().unwrap_or(0)) / 3600.0,
+            last_h: f64::from(ms.iter().map(|m| m.last_s).max().unwrap_or(0)) / 3600.0,
+            exchanges: ms.iter().map(|m| u64::from(m.exchanges)).sum(),
         });
     }
     (edges, hubs)
@@ -167,69 +164,92 @@ pub fn project(
 
 /// SynchroTrap co-activity links from (slot, account) actions: two accounts
 /// that acted in at least `coactivity_min_shared` of the same slots (one
-/// template or model within one bucket), with Jaccard similarity of their
-/// action sets at least `coactivity_min_similarity`. Slots with more
-/// accounts than the hub cap say nothing about who acts together and are
-/// skipped. The weight saturates with similarity: w · s / (s + 0.05).
-pub fn coactivity(mut actions: Vec<(u64, u32)>, accounts: usize, cfg: &GraphConfig) -> Vec<Edge> {
-    actions.par_sort_unstable();
-    actions.dedup();
-    let mut per_account = vec![0u32; accounts];
-    for &(_, a) in &actions {
-        per_account[a as usize] += 1;
-    }
+/// template within one bucket), with Jaccard similarity of their action
+/// sets at least `coactivity_min_similarity`. Slots with more accounts than
+/// the hub cap say nothing about who acts together and are skipped. The
+/// weight saturates with similarity: w · s / (s + 0.05).
+///
+/// Shared slots are counted account by account (each account's slots, each
+/// slot's later accounts, into a dense counter): the hundreds of millions
+/// of pair occurrences are never stored or sorted.
+pub fn coactivity(actions: Actions, cfg: &GraphConfig) -> Vec<Edge> {
+    let Actions {
+        shared: actions,
+        per_account,
+    } = actions;
+    let accounts = per_account.len();
+    // Slots of 2..=cap accounts as runs of account ids (sorted within).
     let cap = cfg.hub_cap.max(2);
-    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut slot_off: Vec<usize> = vec![0];
+    let mut slot_members: Vec<u32> = Vec::new();
     let mut start = 0;
     for i in 1..=actions.len() {
         if i == actions.len() || actions[i].0 != actions[start].0 {
             if (2..=cap).contains(&(i - start)) {
-                runs.push((start, i));
+                slot_members.extend(actions[start..i].iter().map(|a| a.1));
+                slot_off.push(slot_members.len());
             }
             start = i;
         }
     }
-    let mut keys: Vec<u64> = runs
-        .par_iter()
-        .with_min_len(256)
-        .flat_map_iter(|&(s, e)| {
-            let slot = &actions[s..e];
-            let mut out = Vec::with_capacity(slot.len() * (slot.len() - 1) / 2);
-            for i in 0..slot.len() {
-                for j in i + 1..slot.len() {
-                    out.push(pair_key(slot[i].1, slot[j].1));
-                }
-            }
-            out
-        })
-        .collect();
     drop(actions);
-    keys.par_sort_unstable();
-    let w = cfg.weight(LinkKind::Coactivity);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < keys.len() {
-        let mut j = i + 1;
-        while j < keys.len() && keys[j] == keys[i] {
-            j += 1;
-        }
-        let shared = (j - i) as u32;
-        if shared >= cfg.coactivity_min_shared {
-            let (a, b) = unkey(keys[i]);
-            let union = per_account[a as usize] + per_account[b as usize] - shared;
-            let sim = shared as f32 / union.max(1) as f32;
-            if sim >= cfg.coactivity_min_similarity {
-                out.push(Edge {
-                    source: a,
-                    target: b,
-                    kind: LinkKind::Coactivity,
-                    weight: w * sim / (sim + 0.05),
-                });
-            }
-        }
-        i = j;
+    // Each account's slots.
+    let mut acc_off = vec![0usize; accounts + 1];
+    for a in &slot_members {
+        acc_off[*a as usize + 1] += 1;
     }
-    out
+    for i in 0..accounts {
+        acc_off[i + 1] += acc_off[i];
+    }
+    let mut fill = acc_off.clone();
+    let mut acc_slots = vec![0u32; slot_members.len()];
+    for s in 0..slot_off.len() - 1 {
+        for a in &slot_members[slot_off[s]..slot_off[s + 1]] {
+            acc_slots[fill[*a as usize]] = s as u32;
+            fill[*a as usize] += 1;
+        }
+    }
+    drop(fill);
+    let w = cfg.weight(LinkKind::Coactivity);
+    (0..accounts as u32)
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(
+            || (vec![0u32; accounts], Vec::<u32>::new()),
+            |(count, touched), a| {
+                for s in &acc_slots[acc_off[a as usize]..acc_off[a as usize + 1]] {
+                    let m = &slot_members[slot_off[*s as usize]..slot_off[*s as usize + 1]];
+                    let later = m.partition_point(|b| *b <= a);
+                    for b in &m[later..] {
+                        if count[*b as usize] == 0 {
+                            touched.push(*b);
+                        }
+                        count[*b as usize] += 1;
+                    }
+                }
+                touched.sort_unstable();
+                let mut out = Vec::new();
+                for b in touched.drain(..) {
+                    let shared = std::mem::take(&mut count[b as usize]);
+                    if shared < cfg.coactivity_min_shared {
+                        continue;
+                    }
+                    let union = per_account[a as usize] + per_account[b as usize] - shared;
+                    let sim = shared as f32 / union.max(1) as f32;
+                    if sim >= cfg.coactivity_min_similarity {
+                        out.push(Edge {
+                            source: a,
+                            target: b,
+                            kind: LinkKind::Coactivity,
+                            weight: w * sim / (sim + 0.05),
+                        });
+                    }
+                }
+                out
+            },
+        )
+        .flatten_iter()
+        .collect()
 }
 
 /// Keeps the account pairs whose links of every kind sum to at least
@@ -270,8 +290,8 @@ mod tests {
     fn member(account: u32, first_h: f64, last_h: f64) -> Member {
         Member {
             account,
-            first_h,
-            last_h,
+            first_s: (first_h * 3600.0) as u32,
+            last_s: (last_h * 3600.0) as u32,
             exchanges: 1,
         }
     }
@@ -294,6 +314,32 @@ mod tests {
         // 0–1 sum to 0.7 and keep both links; 2–3 go; the hub link stays.
         assert_eq!(kept.len(), 3);
         assert!(kept.iter().all(|x| (x.source, x.target) != (2, 3)));
+    }
+
+    #[test]
+    fn coactivity_counts_shared_slots_and_their_jaccard() {
+        let cfg = GraphConfig::default();
+        // 0 and 1 act in slots 10, 11, 12 together; 1 also alone in 13; 2
+        // meets 0 once (slot 10); slot 99 holds 3 accounts but one shared
+        // slot is below the minimum of 3.
+        let actions = vec![
+            (10, 0),
+            (10, 1),
+            (10, 2),
+            (11, 0),
+            (11, 1),
+            (12, 1),
+            (12, 0),
+            (13, 1),
+            (13, 1),
+        ];
+        let edges = coactivity(Actions::from_all(actions, 3), &cfg);
+        assert_eq!(edges.len(), 1);
+        let e = edges[0];
+        assert_eq!((e.source, e.target, e.kind), (0, 1, LinkKind::Coactivity));
+        // Jaccard 3 / 4: w · s / (s + 0.05).
+        let w = cfg.weight(LinkKind::Coactivity);
+        assert!((e.weight - w * 0.75 / 0.8).abs() < 1e-6);
     }
 
     #[test]

@@ -9,6 +9,9 @@ use std::collections::{BTreeSet, HashSet};
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, Pos2, Rect, Shape, vec2};
 
+use rayon::prelude::*;
+
+use super::gpu::LineList;
 use crate::analysis::graph::LinkKind;
 use crate::analysis::graph::scene::Scene;
 use crate::ui::theme;
@@ -119,6 +122,9 @@ pub struct DrawOptions<'a> {
     pub record: bool,
     /// Draw every account → hub link (else only the hovered hub's).
     pub hub_links: bool,
+    /// Put links between nodes in [`Frame::lines`] for the GPU (wgpu)
+    /// instead of the CPU mesh; ignored when recording.
+    pub gpu_lines: bool,
 }
 
 /// A label to paint (text needs fonts, so the caller paints it).
@@ -205,6 +211,9 @@ pub struct Frame {
     pub prims: Vec<Prim>,
     /// Edge mesh, then node mesh, then rings.
     pub shapes: Vec<Shape>,
+    /// Links between nodes for the GPU, painted under `shapes[1..]` (empty
+    /// unless [`DrawOptions::gpu_lines`]).
+    pub lines: LineList,
     /// Nodes drawn individually: node, screen position, radius.
     pub nodes: Vec<(u32, Pos2, f32)>,
     /// Clusters drawn closed: cluster id, centre, radius.
@@ -339,8 +348,13 @@ pub fn frame(
         let threshold = if c == 0 { OPEN_PX * 4.0 } else { OPEN_PX };
         open[c] = visible && (opt.expanded.contains(&(c as u32)) || r * cam.scale > threshold);
     }
-    let drawn_individually =
-        |n: usize| open[g.cluster[n] as usize] || opt.extra.contains(&(n as u32));
+    // Per node, decided once (set lookups per link cost a third of a frame).
+    let mut individual: Vec<bool> = g.cluster.iter().map(|c| open[*c as usize]).collect();
+    let mut unlinked: Vec<bool> = g.cluster.iter().map(|c| *c == 0).collect();
+    for n in opt.extra {
+        individual[*n as usize] = true;
+        unlinked[*n as usize] = false;
+    }
     // Edges first (under the nodes).
     let mut edges = Canvas::new(opt.record);
     let alpha: u8 = if opt.dark { 70 } else { 90 };
@@ -407,51 +421,90 @@ pub fn frame(
         }
     }
     let width = (cam.scale * 0.04).clamp(0.5, 1.6);
-    let mut pending: Vec<(Pos2, Pos2, LinkKind)> = Vec::new();
-    for &n in &candidates {
-        for &ei in scene.incident_edges(n as usize) {
-            let e = &g.edges[ei as usize];
-            let (a, b) = (e.source as usize, e.target as usize);
-            let other = if a == n as usize { b } else { a };
-            // Each edge once: from its smaller end when both are candidates.
-            // Links of unlinked accounts are hub links to popular values:
-            // drawn only for what the analyst asked for (search, hops).
-            let unlinked = |m: usize| g.cluster[m] == 0 && !opt.extra.contains(&(m as u32));
-            let hub_hidden = g.is_hub(b) && !opt.hub_links && opt.hovered != Some(b as u32);
-            if !opt.show[e.kind.index()]
-                || hub_hidden
-                || unlinked(a)
-                || unlinked(b)
-                || !drawn_individually(other)
-                || (other < n as usize)
-                || !(drawn[a] || drawn[b])
-            {
-                continue;
-            }
-            let at = |m: usize| {
-                if drawn[m] {
-                    positions[m]
-                } else {
-                    cam.to_screen(rect, x[m], y[m])
+    // Links whose ends are both shown, each once (from its smaller end when
+    // both are candidates), in parallel chunks. Links of unlinked accounts
+    // are hub links to popular values: drawn only for what the analyst
+    // asked for (search, hops).
+    let links_of = |chunk: &[u32], emit: &mut dyn FnMut(Pos2, Pos2, LinkKind)| {
+        for &n in chunk {
+            let n = n as usize;
+            for &ei in scene.incident_edges(n) {
+                let e = &g.edges[ei as usize];
+                let (a, b) = (e.source as usize, e.target as usize);
+                let other = if a == n { b } else { a };
+                // Cheapest tests first: half the visits end at the first.
+                if other < n || !opt.show[e.kind.index()] || !individual[other] {
+                    continue;
                 }
-            };
-            let (pa, pb) = (at(a), at(b));
-            pending.push((pa, pb, e.kind));
+                let hub_hidden = g.is_hub(b) && !opt.hub_links && opt.hovered != Some(b as u32);
+                if hub_hidden || unlinked[a] || unlinked[b] || !(drawn[a] || drawn[b]) {
+                    continue;
+                }
+                let at = |m: usize| {
+                    if drawn[m] {
+                        positions[m]
+                    } else {
+                        cam.to_screen(rect, x[m], y[m])
+                    }
+                };
+                emit(at(a), at(b), e.kind);
+            }
         }
-    }
+    };
     // The more edges, the fainter each: density reads as brightness
     // instead of a solid mass.
-    let alpha = (f32::from(alpha) * (3_000.0 / pending.len().max(1) as f32).sqrt())
-        .clamp(10.0, f32::from(alpha)) as u8;
-    for (pa, pb, kind) in pending {
-        let col = theme::link_color(kind);
-        edges.line(
-            pa,
-            pb,
-            width,
-            Color32::from_rgba_unmultiplied(col.r(), col.g(), col.b(), alpha),
-        );
-        out.edges += 1;
+    let fade = |count: usize| {
+        (f32::from(alpha) * (3_000.0 / count.max(1) as f32).sqrt()).clamp(10.0, f32::from(alpha))
+            / f32::from(alpha)
+    };
+    let colours = |opacity: f32| {
+        LinkKind::ALL.map(|kind| {
+            let col = theme::link_color(kind);
+            Color32::from_rgba_unmultiplied(
+                col.r(),
+                col.g(),
+                col.b(),
+                (opacity * f32::from(alpha)) as u8,
+            )
+        })
+    };
+    if opt.gpu_lines && !opt.record {
+        // Written straight to vertex bytes chunk by chunk at full link
+        // opacity; the GPU fades them by the count (no list in between).
+        let full = colours(1.0);
+        let chunks: Vec<Vec<u8>> = candidates
+            .par_chunks(2048)
+            .map(|chunk| {
+                // Room for every link of the chunk up front: growing the
+                // buffer (copies, fresh pages) cost as much as filling it.
+                let links: usize = chunk
+                    .iter()
+                    .map(|n| scene.incident_edges(*n as usize).len())
+                    .sum();
+                let mut bytes = Vec::with_capacity(links * LineList::LINE_BYTES);
+                links_of(chunk, &mut |pa, pb, kind| {
+                    LineList::write(&mut bytes, pa, pb, full[kind.index()]);
+                });
+                bytes
+            })
+            .collect();
+        out.lines = LineList::from_chunks(chunks);
+        out.edges += out.lines.len();
+        out.lines.opacity = fade(out.lines.len());
+    } else {
+        let pending: Vec<(Pos2, Pos2, LinkKind)> = candidates
+            .par_chunks(2048)
+            .flat_map_iter(|chunk| {
+                let mut found = Vec::new();
+                links_of(chunk, &mut |pa, pb, kind| found.push((pa, pb, kind)));
+                found
+            })
+            .collect();
+        out.edges += pending.len();
+        let faded = colours(fade(pending.len()));
+        for (pa, pb, kind) in pending {
+            edges.line(pa, pb, width, faded[kind.index()]);
+        }
     }
     // Closed clusters.
     for c in 0..k {
@@ -493,6 +546,8 @@ pub fn frame(
         }
     }
     // Individual nodes, hubs as squares.
+    node_mesh.mesh.vertices.reserve(out.nodes.len() * 13);
+    node_mesh.mesh.indices.reserve(out.nodes.len() * 36);
     for &(n, p, r) in &out.nodes {
         let n = n as usize;
         let col = node_colour(scene, n, opt.colour, opt.dark);

@@ -2,17 +2,18 @@
 //! Zoomed out, clusters are super-nodes sized by volume and linked by their
 //! inter-cluster weight; zooming in or double-clicking opens a cluster into
 //! its accounts and hubs, laid out live by ForceAtlas2. Click, Shift-click
-//! and Shift-drag (lasso) select into the shared selection; the selection
+//! and Shift-drag (lasso or box) select into the shared selection; the selection
 //! of other views is ringed here.
 
 pub mod draw;
 pub mod export;
+pub mod gpu;
 pub mod live;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
-use egui::{Align2, FontId, Pos2, Sense, vec2};
+use egui::{Align2, FontId, Pos2, Sense, pos2, vec2};
 
 use super::app::ViewCtx;
 use super::theme;
@@ -35,11 +36,15 @@ pub struct NetworkState {
     pub colour: Colour,
     show: [bool; 9],
     hub_links: bool,
+    /// Links go to the GPU (the wgpu line pipeline is installed).
+    pub gpu_lines: bool,
     links: Vec<LinkKind>,
     requested: Option<GraphConfig>,
     search: String,
     hops: usize,
     lasso: Vec<Pos2>,
+    /// Shift-drag draws a box instead of a free lasso.
+    box_select: bool,
     dragging: Option<u32>,
     live: Option<live::Live>,
     settings: LayoutSettings,
@@ -77,11 +82,13 @@ impl Default for NetworkState {
             colour: Colour::Cluster,
             show: draw::default_shown(),
             hub_links: false,
+            gpu_lines: false,
             links: LinkKind::ALL.to_vec(),
             requested: None,
             search: String::new(),
             hops: 1,
             lasso: Vec::new(),
+            box_select: false,
             dragging: None,
             live: None,
             settings: LayoutSettings::default(),
@@ -208,6 +215,7 @@ impl NetworkState {
             dark: self.dark,
             record,
             hub_links: self.hub_links,
+            gpu_lines: self.gpu_lines,
         }
     }
 
@@ -374,6 +382,12 @@ fn toolbar(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene
         ui.checkbox(&mut st.hub_links, "hub links")
             .on_hover_text("Draw every account's link to a hub (a value shared by more than the cap); otherwise only the hovered hub's");
         ui.separator();
+        ui.label("Shift-drag:");
+        ui.selectable_value(&mut st.box_select, false, "lasso")
+            .on_hover_text("Shift-drag draws a free-hand lasso around what to select");
+        ui.selectable_value(&mut st.box_select, true, "box")
+            .on_hover_text("Shift-drag draws a rectangle around what to select");
+        ui.separator();
         ui.menu_button("Build with…", |ui| {
             ui.label("Link types the graph is built and clustered from:");
             for k in LinkKind::ALL {
@@ -458,7 +472,7 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
         Some(Hover::Node(n)) => Some(n),
         _ => None,
     };
-    let frame = draw::frame(
+    let mut frame = draw::frame(
         scene,
         &st.x,
         &st.y,
@@ -467,7 +481,14 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
         &st.options(&selected, hovered_node, false),
     );
     let text_colour = ui.visuals().text_color();
-    painter.extend(frame.shapes.iter().cloned());
+    // Links on the GPU go between the closed-cluster links and the nodes.
+    let mut shapes = frame.shapes.iter().cloned();
+    painter.extend(shapes.next());
+    if !frame.lines.is_empty() {
+        let lines = std::mem::take(&mut frame.lines);
+        painter.add(gpu::shape(rect, Arc::new(lines)));
+    }
+    painter.extend(shapes);
     // Labels in priority order (largest first), skipping any that would
     // overlap one already placed.
     let mut placed: Vec<egui::Rect> = Vec::new();
@@ -526,7 +547,13 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
     if response.dragged() {
         if shift {
             if let Some(p) = response.interact_pointer_pos() {
-                st.lasso.push(p);
+                match ui.input(|i| i.pointer.press_origin()) {
+                    // A box is the lasso of its four corners.
+                    Some(o) if st.box_select => {
+                        st.lasso = vec![o, pos2(p.x, o.y), p, pos2(o.x, p.y)];
+                    }
+                    _ => st.lasso.push(p),
+                }
             }
         } else if let Some(n) = st.dragging {
             if let Some(p) = response.interact_pointer_pos() {
@@ -632,11 +659,13 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
     }
     // Legend line.
     let g = &scene.graph;
-    painter.text(
+    // On a backing strip, so cluster labels never show through it.
+    let strip = painter.add(egui::Shape::Noop);
+    let legend = painter.text(
         rect.left_bottom() + vec2(8.0, -6.0),
         Align2::LEFT_BOTTOM,
         format!(
-            "{} accounts · {} clusters · {} hubs · {} links ({} drawn) · wheel: zoom, drag: pan, double-click: open, Shift-drag: lasso",
+            "{} accounts · {} clusters · {} hubs · {} links ({} drawn) · wheel: zoom, drag: pan, double-click: open, Shift-drag: lasso or box",
             group_digits(g.accounts.len() as i64),
             group_digits(g.clusters.len().saturating_sub(1) as i64),
             group_digits(g.hubs.len() as i64),
@@ -645,6 +674,14 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
         ),
         FontId::proportional(11.0),
         theme::tokens(ui).muted,
+    );
+    painter.set(
+        strip,
+        egui::Shape::rect_filled(
+            legend.expand2(vec2(6.0, 3.0)),
+            3.0,
+            ui.visuals().extreme_bg_color.gamma_multiply(0.9),
+        ),
     );
     if st.live.as_ref().is_some_and(|l| l.is_running()) {
         ui.ctx().request_repaint();
