@@ -665,11 +665,12 @@ fn canvas(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene:
         rect.left_bottom() + vec2(8.0, -6.0),
         Align2::LEFT_BOTTOM,
         format!(
-            "{} accounts · {} clusters · {} hubs · {} links ({} drawn) · wheel: zoom, drag: pan, double-click: open, Shift-drag: lasso or box",
+            "{} accounts · {} clusters · {} hubs · {} links · drawn: {} nodes, {} links · wheel: zoom, drag: pan, double-click: open, Shift-drag: lasso or box",
             group_digits(g.accounts.len() as i64),
             group_digits(g.clusters.len().saturating_sub(1) as i64),
             group_digits(g.hubs.len() as i64),
             group_digits(g.edges.len() as i64),
+            group_digits(frame.nodes.len() as i64),
             group_digits(frame.edges as i64),
         ),
         FontId::proportional(11.0),
