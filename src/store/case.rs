@@ -98,6 +98,7 @@ impl CaseBuilder {
             .unwrap_or_default();
         let tmp_path = dir.join(format!(".{file_name}.partial-{}", std::process::id()));
         remove_db_files(&tmp_path);
+        sweep_stale_partials(dir, &file_name);
         let conn = Connection::open(&tmp_path).at(&tmp_path, "cannot create the case file")?;
         configure(&conn, &tmp_path)?;
         Ok(CaseBuilder {
@@ -141,6 +142,33 @@ impl Drop for CaseBuilder {
         drop(self.conn.take());
         if self.tmp_path.exists() {
             remove_db_files(&self.tmp_path);
+        }
+    }
+}
+
+/// Removes what builds of the same case killed before they could clean up
+/// (a SIGKILL or power cut) left beside it: `.NAME.partial-PID` files whose
+/// process is gone. Only where `/proc` tells which processes live.
+fn sweep_stale_partials(dir: &Path, file_name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{file_name}.partial-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        // The pid, then nothing, `.wal` or `.tmp`.
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(pid) = digits.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            remove_db_files(&dir.join(format!("{prefix}{pid}")));
         }
     }
 }
@@ -252,6 +280,34 @@ pub fn now_utc(conn: &Connection) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_build_sweeps_what_killed_builds_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // 999999999 is above Linux's largest pid: that process is gone.
+        let dead = dir.path().join(".x.case.duckdb.partial-999999999");
+        std::fs::write(&dead, b"half a case").expect("write");
+        std::fs::write(
+            dir.path().join(".x.case.duckdb.partial-999999999.wal"),
+            b"log",
+        )
+        .expect("write");
+        // Pid 1 lives: a build still running elsewhere is left alone.
+        let alive = dir.path().join(".x.case.duckdb.partial-1");
+        std::fs::write(&alive, b"in progress").expect("write");
+        let other = dir.path().join(".y.case.duckdb.partial-999999999");
+        std::fs::write(&other, b"another case").expect("write");
+        let builder = super::CaseBuilder::start(&dir.path().join("x.case.duckdb")).expect("start");
+        assert!(!dead.exists());
+        assert!(
+            !dir.path()
+                .join(".x.case.duckdb.partial-999999999.wal")
+                .exists()
+        );
+        assert!(alive.exists(), "a live build's file stays");
+        assert!(other.exists(), "another case's file stays");
+        drop(builder);
+    }
+
     use super::*;
 
     #[test]
