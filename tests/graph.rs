@@ -47,6 +47,10 @@ fn write_logs(dir: &Path) {
         "2001:0db8:0001:ffff:0:0:0:1",
     );
     add("2026-05-06T12:00:00Z", "v6_c", "2001:db8:2::1");
+    // Two accounts with no address logged, in the same minute: a missing
+    // value links nobody.
+    add("2026-05-09T12:00:00Z", "noip_a", "");
+    add("2026-05-09T12:00:00Z", "noip_b", "");
     // Two accounts paying with one card, on unrelated addresses.
     add("2026-05-07T12:00:00Z", "card_a", "100.64.1.1");
     add("2026-05-08T12:00:00Z", "card_b", "100.65.1.1");
@@ -140,6 +144,11 @@ fn hand_made_logs_give_the_known_links() {
     assert!(has(&e, "v6_a", "v6_b", "net").is_some());
     assert_eq!(has(&e, "v6_a", "v6_b", "ip"), None);
     assert_eq!(has(&e, "v6_a", "v6_c", "net"), None);
+    assert!(
+        !e.keys()
+            .any(|(a, b, _)| a.starts_with("noip") || b.starts_with("noip")),
+        "accounts without an address are linked by nothing"
+    );
 
     // Payment links regardless of time, with the payment weight (3 / ln 2).
     let card = has(&e, "card_a", "card_b", "payment").expect("card linked");

@@ -131,7 +131,7 @@ impl IncidenceBuilder {
                     let last = &mut members[kept - 1];
                     last.first_s = last.first_s.min(m.first_s);
                     last.last_s = last.last_s.max(m.last_s);
-                    last.exchanges += m.exchanges;
+                    last.exchanges = last.exchanges.saturating_add(m.exchanges);
                 } else {
                     members[kept] = m;
                     kept += 1;
@@ -311,8 +311,9 @@ struct LogColumn {
 fn log_column(kind: LinkKind) -> Option<LogColumn> {
     Some(match kind {
         LinkKind::Ip => LogColumn {
-            key: "hash(ip)",
-            texts: "SELECT DISTINCT hash(ip), ip FROM exchanges WHERE ip IS NOT NULL",
+            // hash(NULL) is a number: a missing value must stay NULL.
+            key: "CASE WHEN ip IS NOT NULL AND ip <> '' THEN hash(ip) END",
+            texts: "SELECT DISTINCT hash(ip), ip FROM exchanges WHERE ip IS NOT NULL AND ip <> ''",
         },
         LinkKind::Asn => LogColumn {
             key: "CAST(asn AS UBIGINT)",
@@ -320,9 +321,9 @@ fn log_column(kind: LinkKind) -> Option<LogColumn> {
                     FROM exchanges WHERE asn IS NOT NULL GROUP BY asn",
         },
         LinkKind::UserAgent => LogColumn {
-            key: "hash(user_agent)",
+            key: "CASE WHEN user_agent IS NOT NULL AND user_agent <> '' THEN hash(user_agent) END",
             texts: "SELECT DISTINCT hash(user_agent), user_agent FROM exchanges
-                    WHERE user_agent IS NOT NULL",
+                    WHERE user_agent IS NOT NULL AND user_agent <> ''",
         },
         // Templates one account used link nobody and are no hub; they are
         // a few thousand rows, kept (filtering them out per exchange
