@@ -121,6 +121,7 @@ fn main() {
         record: false,
         hub_links: true,
         gpu_lines,
+        min_cluster_size: 1,
     };
     let ctx = egui::Context::default();
     let _ = ctx.run_ui(egui::RawInput::default(), |_| {});

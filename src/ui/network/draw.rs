@@ -122,6 +122,10 @@ pub struct DrawOptions<'a> {
     pub record: bool,
     /// Draw every account → hub link (else only the hovered hub's).
     pub hub_links: bool,
+    /// Clusters of fewer accounts are not drawn (unless opened): the many
+    /// two- and three-account clusters of ordinary customers hide the
+    /// operation at incident scale. 1 draws every cluster.
+    pub min_cluster_size: usize,
     /// Put links between nodes in [`Frame::lines`] for the GPU (wgpu)
     /// instead of the CPU mesh; ignored when recording.
     pub gpu_lines: bool,
@@ -337,6 +341,15 @@ pub fn frame(
     let view = rect.expand(20.0);
     // Which clusters are open.
     let mut open = vec![false; k];
+    let hidden: Vec<bool> = (0..k)
+        .map(|c| {
+            c != 0
+                && !opt.expanded.contains(&(c as u32))
+                && g.clusters
+                    .get(c)
+                    .is_some_and(|i| i.size < opt.min_cluster_size)
+        })
+        .collect();
     let mut disc_screen = vec![(Pos2::ZERO, 0.0f32); k];
     for c in 0..k {
         let (cx, cy, r) = scene.cluster_disc[c];
@@ -346,7 +359,9 @@ pub fn frame(
         disc_screen[c] = (p, rs);
         let visible = view.expand(rs).contains(p);
         let threshold = if c == 0 { OPEN_PX * 4.0 } else { OPEN_PX };
-        open[c] = visible && (opt.expanded.contains(&(c as u32)) || r * cam.scale > threshold);
+        open[c] = visible
+            && !hidden[c]
+            && (opt.expanded.contains(&(c as u32)) || r * cam.scale > threshold);
     }
     // Per node, decided once (set lookups per link cost a third of a frame).
     let mut individual: Vec<bool> = g.cluster.iter().map(|c| open[*c as usize]).collect();
@@ -367,7 +382,7 @@ pub fn frame(
         .max(1e-6);
     for &(a, b, w) in &scene.between {
         let (a, b) = (a as usize, b as usize);
-        if open[a] || open[b] {
+        if open[a] || open[b] || hidden[a] || hidden[b] {
             continue;
         }
         let (pa, pb) = (disc_screen[a].0, disc_screen[b].0);
@@ -508,7 +523,7 @@ pub fn frame(
     }
     // Closed clusters.
     for c in 0..k {
-        if open[c] || scene.members[c].is_empty() {
+        if open[c] || hidden[c] || scene.members[c].is_empty() {
             continue;
         }
         let (p, r) = disc_screen[c];
@@ -603,4 +618,74 @@ pub fn frame(
 /// honest customers share in great numbers.
 pub fn default_shown() -> [bool; 9] {
     LinkKind::ALL.map(|k| !matches!(k, LinkKind::Asn | LinkKind::UserAgent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::graph::{ClusterInfo, Graph};
+
+    /// Clusters 1 (five accounts), 2 and 3 (two each), side by side.
+    fn scene() -> Scene {
+        let cluster: Vec<u32> = vec![1, 1, 1, 1, 1, 2, 2, 3, 3];
+        let x: Vec<f32> = cluster.iter().map(|c| *c as f32 * 50.0).collect();
+        let y: Vec<f32> = (0..cluster.len()).map(|i| (i % 3) as f32).collect();
+        let sizes = [0, 5, 2, 2];
+        let clusters = (0..4u32)
+            .map(|id| ClusterInfo {
+                id,
+                name: format!("cluster {id}"),
+                size: sizes[id as usize],
+                hubs: 0,
+                volume: 10,
+                first_seen: 0,
+                last_seen: 0,
+                top_categories: Vec::new(),
+                top_shared: Vec::new(),
+            })
+            .collect();
+        let g = Graph {
+            accounts: (0..cluster.len()).map(|i| format!("a{i}")).collect(),
+            volume: vec![1; cluster.len()],
+            cluster,
+            clusters,
+            x,
+            y,
+            ..Graph::default()
+        };
+        Scene::new(g, vec![String::new(); 9])
+    }
+
+    #[test]
+    fn small_clusters_are_hidden_unless_opened() {
+        let s = scene();
+        let rect = Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0));
+        let cam = Camera::fit(&s.graph.x, &s.graph.y, rect);
+        let (extra, selected) = (HashSet::new(), HashSet::new());
+        let mut expanded = BTreeSet::new();
+        let drawn = |min: usize, expanded: &BTreeSet<u32>| {
+            let opt = DrawOptions {
+                colour: Colour::Cluster,
+                show: [true; 9],
+                expanded,
+                extra: &extra,
+                selected: &selected,
+                hovered: None,
+                dark: true,
+                record: false,
+                hub_links: false,
+                gpu_lines: false,
+                min_cluster_size: min,
+            };
+            let f = frame(&s, &s.graph.x, &s.graph.y, &cam, rect, &opt);
+            let mut discs: Vec<u32> = f.discs.iter().map(|d| d.0).collect();
+            discs.sort_unstable();
+            (discs, f.nodes.len())
+        };
+        assert_eq!(drawn(1, &expanded), (vec![1, 2, 3], 0));
+        assert_eq!(drawn(3, &expanded), (vec![1], 0));
+        // An opened small cluster is drawn, node by node.
+        expanded.insert(2);
+        assert_eq!(drawn(3, &expanded), (vec![1], 2));
+    }
 }

@@ -24,6 +24,9 @@ use crate::analysis::graph::{GraphConfig, LinkKind};
 use crate::analysis::summary::group_digits;
 use draw::{Camera, Colour, DrawOptions};
 
+/// The smallest cluster sizes the view offers to draw.
+const MIN_CLUSTER_CHOICES: [usize; 6] = [1, 3, 5, 10, 50, 200];
+
 /// What the analyst did in the Network view (kept while the app runs).
 pub struct NetworkState {
     scene: Option<Arc<Scene>>,
@@ -45,6 +48,8 @@ pub struct NetworkState {
     lasso: Vec<Pos2>,
     /// Shift-drag draws a box instead of a free lasso.
     box_select: bool,
+    /// Smallest cluster drawn (see [`DrawOptions::min_cluster_size`]).
+    pub min_cluster_size: usize,
     dragging: Option<u32>,
     live: Option<live::Live>,
     settings: LayoutSettings,
@@ -89,6 +94,7 @@ impl Default for NetworkState {
             hops: 1,
             lasso: Vec::new(),
             box_select: false,
+            min_cluster_size: 1,
             dragging: None,
             live: None,
             settings: LayoutSettings::default(),
@@ -216,6 +222,7 @@ impl NetworkState {
             record,
             hub_links: self.hub_links,
             gpu_lines: self.gpu_lines,
+            min_cluster_size: self.min_cluster_size,
         }
     }
 
@@ -381,6 +388,23 @@ fn toolbar(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState, scene
         }
         ui.checkbox(&mut st.hub_links, "hub links")
             .on_hover_text("Draw every account's link to a hub (a value shared by more than the cap); otherwise only the hovered hub's");
+        ui.separator();
+        let size_text = |n: usize| {
+            if n <= 1 {
+                "every cluster".to_owned()
+            } else {
+                format!("clusters of {n}+ accounts")
+            }
+        };
+        egui::ComboBox::from_id_salt("network_min_cluster")
+            .selected_text(size_text(st.min_cluster_size))
+            .show_ui(ui, |ui| {
+                for n in MIN_CLUSTER_CHOICES {
+                    ui.selectable_value(&mut st.min_cluster_size, n, size_text(n));
+                }
+            })
+            .response
+            .on_hover_text("Smaller clusters are not drawn unless opened: at incident scale thousands of two- and three-account clusters of ordinary customers hide the operation");
         ui.separator();
         ui.label("Shift-drag:");
         ui.selectable_value(&mut st.box_select, false, "lasso")
