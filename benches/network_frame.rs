@@ -78,12 +78,8 @@ fn scene(nodes: usize, edges: usize) -> Scene {
             } else {
                 starts[id as usize - 1].1
             },
-            hubs: 0,
             volume: 1_000,
-            first_seen: 0,
-            last_seen: 0,
-            top_categories: Vec::new(),
-            top_shared: Vec::new(),
+            ..ClusterInfo::default()
         })
         .collect();
     let g = Graph {

@@ -27,7 +27,7 @@ pub struct SharedValue {
 }
 
 /// One cluster (id 0 gathers the accounts linked to no other account).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ClusterInfo {
     /// Cluster id: 1 is the largest, 0 the unlinked accounts.
     pub id: u32,

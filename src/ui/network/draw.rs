@@ -636,12 +636,8 @@ mod tests {
                 id,
                 name: format!("cluster {id}"),
                 size: sizes[id as usize],
-                hubs: 0,
                 volume: 10,
-                first_seen: 0,
-                last_seen: 0,
-                top_categories: Vec::new(),
-                top_shared: Vec::new(),
+                ..ClusterInfo::default()
             })
             .collect();
         let g = Graph {
