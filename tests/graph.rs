@@ -71,6 +71,18 @@ fn scratch_logs() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, logs)
 }
 
+/// `distillscope graph LOGS --out OUT EXTRA...`.
+fn graph(logs: &Path, out: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "graph",
+        logs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cli(&args)
+}
+
 /// (source, target, type) -> weight from edges.csv.
 fn edges(dir: &Path) -> HashMap<(String, String, String), f64> {
     let text = std::fs::read_to_string(dir.join("edges.csv")).unwrap();
@@ -97,17 +109,11 @@ fn has(e: &HashMap<(String, String, String), f64>, a: &str, b: &str, kind: &str)
 fn hand_made_logs_give_the_known_links() {
     let (dir, logs) = scratch_logs();
     let out = dir.path().join("graph");
-    let run = cli(&[
-        "graph",
-        logs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--links",
-        "ip,net,payment",
-        "--hub-cap",
-        "10",
-        "--quiet",
-    ]);
+    let run = graph(
+        &logs,
+        &out,
+        &["--links", "ip,net,payment", "--hub-cap", "10", "--quiet"],
+    );
     assert!(run.ok, "{}", run.stderr);
     let e = edges(&out);
 
@@ -182,13 +188,7 @@ fn the_output_folder_is_all_or_nothing() {
     let out = dir.path().join("busy");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
-    let run = cli(&[
-        "graph",
-        logs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let run = graph(&logs, &out, &["--quiet"]);
     assert!(!run.ok);
     assert!(run.stderr.contains("not empty"), "{}", run.stderr);
     let names: Vec<_> = std::fs::read_dir(&out)
@@ -197,14 +197,7 @@ fn the_output_folder_is_all_or_nothing() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("keep.txt")]);
     // An unknown link type is named.
-    let run = cli(&[
-        "graph",
-        logs.to_str().unwrap(),
-        "--out",
-        dir.path().join("x").to_str().unwrap(),
-        "--links",
-        "ip,mac",
-    ]);
+    let run = graph(&logs, &dir.path().join("x"), &["--links", "ip,mac"]);
     assert!(!run.ok);
     assert!(run.stderr.contains("'mac'"), "{}", run.stderr);
     assert!(!dir.path().join("x").exists());
@@ -216,17 +209,17 @@ fn clustering_is_deterministic() {
     let mut outputs = Vec::new();
     for i in 0..2 {
         let out = dir.path().join(format!("g{i}"));
-        let run = cli(&[
-            "graph",
-            logs.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--links",
-            "ip,net,payment,template",
-            "--seed",
-            "11",
-            "--quiet",
-        ]);
+        let run = graph(
+            &logs,
+            &out,
+            &[
+                "--links",
+                "ip,net,payment,template",
+                "--seed",
+                "11",
+                "--quiet",
+            ],
+        );
         assert!(run.ok, "{}", run.stderr);
         outputs.push((
             std::fs::read_to_string(out.join("nodes.csv")).unwrap(),

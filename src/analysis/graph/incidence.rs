@@ -46,7 +46,7 @@ pub struct Incidence {
 /// Collects (value, member) rows without allocating per row: each value's
 /// text is stored once and rows carry its number.
 #[derive(Debug, Default)]
-pub struct IncidenceBuilder {
+struct IncidenceBuilder {
     ids: FxHashMap<Box<str>, u32>,
     values: Vec<Box<str>>,
     rows: Vec<(u32, Member)>,
@@ -54,7 +54,7 @@ pub struct IncidenceBuilder {
 
 impl IncidenceBuilder {
     /// Adds one row.
-    pub fn push(&mut self, value: &str, m: Member) {
+    fn push(&mut self, value: &str, m: Member) {
         let id = self.intern(value);
         self.rows.push((id, m));
     }
@@ -74,7 +74,7 @@ impl IncidenceBuilder {
 
     /// Groups the rows by value: values sorted, members by account, an
     /// account's rows under one value merged.
-    pub fn finish(self) -> Incidence {
+    fn finish(self) -> Incidence {
         drop(self.ids);
         let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
         order.par_sort_unstable_by(|a, b| self.values[*a as usize].cmp(&self.values[*b as usize]));
@@ -154,7 +154,8 @@ impl IncidenceBuilder {
 
 impl Incidence {
     /// Groups (value, member) rows by value; values sorted, members by account.
-    pub fn from_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = (S, Member)>) -> Incidence {
+    #[cfg(test)]
+    fn from_rows<S: AsRef<str>>(rows: impl IntoIterator<Item = (S, Member)>) -> Incidence {
         let mut b = IncidenceBuilder::default();
         for (v, m) in rows {
             b.push(v.as_ref(), m);
@@ -546,10 +547,8 @@ pub fn read_account_kind(conn: &Connection, path: &Path, kind: LinkKind) -> Stor
         return Ok(Incidence::default());
     };
     let ctx = format!("reading shared {} values", kind.label());
-    let mut stmt = conn.prepare(&sql).at(path, &ctx)?;
-    let batches: Vec<RecordBatch> = stmt.query_arrow([]).at(path, &ctx)?.collect();
     let mut rows = IncidenceBuilder::default();
-    for b in &batches {
+    stream_batches(conn, path, &ctx, &sql, |b| {
         let values = cast(b.column(0), &DataType::Utf8).at(path, &ctx)?;
         let values = values.as_string::<i32>();
         let idx = cast(b.column(1), &DataType::Int64).at(path, &ctx)?;
@@ -574,7 +573,8 @@ pub fn read_account_kind(conn: &Connection, path: &Path, kind: LinkKind) -> Stor
                 },
             );
         }
-    }
+        Ok(())
+    })?;
     Ok(rows.finish())
 }
 

@@ -54,16 +54,6 @@ impl LineList {
         }
     }
 
-    /// Adds a line from `a` to `b`.
-    pub fn push(&mut self, a: Pos2, b: Pos2, color: Color32) {
-        if self.chunks.is_empty() {
-            self.chunks.push(Vec::new());
-        }
-        if let Some(last) = self.chunks.last_mut() {
-            LineList::write(last, a, b, color);
-        }
-    }
-
     fn byte_len(&self) -> usize {
         self.chunks.iter().map(Vec::len).sum()
     }
@@ -317,8 +307,14 @@ mod tests {
 
     #[test]
     fn a_line_is_two_twelve_byte_vertices() {
-        let mut l = LineList::default();
-        l.push(Pos2::new(1.0, 2.0), Pos2::new(3.0, 4.0), Color32::RED);
+        let mut one = Vec::new();
+        LineList::write(
+            &mut one,
+            Pos2::new(1.0, 2.0),
+            Pos2::new(3.0, 4.0),
+            Color32::RED,
+        );
+        let l = LineList::from_chunks(vec![one]);
         assert_eq!(l.len(), 1);
         let bytes = &l.chunks[0];
         assert_eq!(bytes.len(), 24);
