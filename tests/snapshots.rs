@@ -56,6 +56,8 @@ fn every_view_dark() {
     show(&mut h, View::Network);
     settle(&mut h);
     snapshot(&mut h, "network_dark");
+    show(&mut h, View::Suspects);
+    snapshot(&mut h, "suspects_dark");
 }
 
 #[test]

@@ -261,3 +261,45 @@ fn the_network_view_opens_selects_and_finds() {
     settle(&mut h);
     h.get_by_label("Resume layout");
 }
+
+#[test]
+fn the_suspects_view_explains_a_cluster_and_selects_it_everywhere() {
+    let mut h = opened_sample();
+    show(&mut h, View::Suspects);
+    settle(&mut h);
+    h.get_by_label_contains("accounts flagged, in 4 campaigns");
+    // The top cluster's explanation, in words, with every signal's row.
+    h.get_by_label_contains("Flagged — score 4.0 of 4");
+    h.get_by_label_contains("of traffic on scripted templates shared across accounts");
+    h.get_by_label("● proxy rotation");
+    // One click selects its accounts in every view.
+    let n = h
+        .state()
+        .session()
+        .and_then(|s| s.scan.value().map(|scan| scan.clusters[0].members.len()))
+        .expect("the scan is shown");
+    let button = format!(
+        "Select these {} accounts",
+        distillscope::analysis::detect::explain::thousands(n as u64)
+    );
+    h.get_by_label(&button).click();
+    settle(&mut h);
+    assert_eq!(h.state().selection().accounts.len(), n);
+    // The account page explains the verdict of one of them.
+    let busiest = busiest_account(&h);
+    show(&mut h, View::Overview);
+    h.get_by_label(&busiest).click();
+    settle(&mut h);
+    assert_eq!(h.state().view(), View::Account);
+    h.get_by_label_contains("— score");
+    // The unflagged ranking shows the honest look-alikes below the flag.
+    show(&mut h, View::Suspects);
+    h.get_by_label("Flagged only").click();
+    settle(&mut h);
+    assert!(
+        h.get_all_by_label_contains("infra ×0.5 · content · timing")
+            .next()
+            .is_some(),
+        "the evaluation harness row (infrastructure at half weight) is listed"
+    );
+}

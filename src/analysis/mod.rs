@@ -4,6 +4,7 @@
 
 pub mod days;
 pub mod derive;
+pub mod detect;
 pub mod graph;
 pub mod selection;
 pub mod sql;

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod generate;
 pub mod graph;
 pub mod import;
+pub mod scan;
 pub mod summary;
 pub mod view;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Write every exchange's capability category and the rule that decided it.
     Classify(classify::ClassifyArgs),
+    /// Score every account and cluster for distillation signals; write flagged.csv.
+    Scan(scan::ScanArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
     Generate(generate::GenerateArgs),
     /// Run a benchmark (see BENCHMARKS.md).
@@ -123,6 +126,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::View(a) => view::run(&a),
         Command::Graph(a) => graph::run(&a),
         Command::Classify(a) => classify::run(&a),
+        Command::Scan(a) => scan::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Bench(a) => bench::run(&a),
     };

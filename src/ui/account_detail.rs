@@ -86,6 +86,7 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
         ui.weak("No such account in this case.");
         return;
     }
+    detection(ui, cx, &d.account_id);
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
         ui.strong("Attributes");
@@ -286,4 +287,60 @@ fn attribute_text(key: &str, value: &str) -> String {
         return value[..19].replace('T', " ");
     }
     value.to_owned()
+}
+
+/// The account's detection verdict in plain words, once a scan exists.
+fn detection(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, account: &str) {
+    let scan = cx.session.scan.value().cloned();
+    let Some(scan) = scan else {
+        ui.horizontal(|ui| {
+            if cx.session.scan.is_loading() {
+                ui.spinner();
+                ui.weak("Detection is scanning the case…");
+            } else if ui
+                .button("Explain with detection")
+                .on_hover_text(
+                    "Scores every account (as the Suspects view does) and explains this one",
+                )
+                .clicked()
+            {
+                cx.session
+                    .want_scan(crate::analysis::detect::config::DEFAULT_CONFIG.to_owned());
+            }
+        });
+        return;
+    };
+    let Some(i) = scan.account_index(account) else {
+        return;
+    };
+    let v = &scan.accounts[i];
+    let lines = scan.explain_account(i);
+    let tokens = super::theme::tokens(ui);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        let verdict = if v.flagged {
+            format!(
+                "Flagged{}",
+                v.campaign
+                    .map(|c| format!(" · campaign C{c}"))
+                    .unwrap_or_default()
+            )
+        } else {
+            "Not flagged".to_owned()
+        };
+        let color = if v.flagged {
+            tokens.warn
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            egui::RichText::new(format!("{verdict} — {}", lines[0]))
+                .color(color)
+                .strong(),
+        );
+        for l in &lines[1..] {
+            ui.label(format!("• {l}"));
+        }
+    });
+    ui.add_space(6.0);
 }

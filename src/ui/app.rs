@@ -12,7 +12,9 @@ use super::history::History;
 use super::notifications::Notifications;
 use super::opening::Opening;
 use super::session::Session;
-use super::{account_detail, accounts, categories, chrome, exchanges, network, overview, timeline};
+use super::{
+    account_detail, accounts, categories, chrome, exchanges, network, overview, suspects, timeline,
+};
 use crate::analysis::selection::Selection;
 
 /// How many recent files File > Open recent lists.
@@ -63,6 +65,8 @@ pub struct App {
     detail: account_detail::DetailState,
     /// The Network view's camera, opened clusters and live layout.
     pub network: network::NetworkState,
+    /// The Suspects view's state.
+    pub suspects: suspects::SuspectsState,
 }
 
 impl App {
@@ -86,6 +90,7 @@ impl App {
             exchanges: exchanges::ExchangesState::default(),
             detail: account_detail::DetailState::default(),
             network: network::NetworkState::default(),
+            suspects: suspects::SuspectsState::default(),
         };
         if let Some(rs) = cc.wgpu_render_state.as_ref() {
             network::gpu::install(rs);
@@ -222,6 +227,7 @@ impl App {
                 self.exchanges = exchanges::ExchangesState::default();
                 self.detail = account_detail::DetailState::default();
                 self.network = network::NetworkState::default();
+                self.suspects = suspects::SuspectsState::default();
                 let absolute = std::path::absolute(&path).unwrap_or(path);
                 self.state.recent.retain(|p| *p != absolute);
                 self.state.recent.insert(0, absolute.clone());
@@ -323,6 +329,7 @@ impl eframe::App for App {
                 View::Exchanges => exchanges::ui(ui, &mut cx, &mut self.exchanges),
                 View::Account => account_detail::ui(ui, &mut cx, &mut self.detail),
                 View::Network => network::ui(ui, &mut cx, &mut self.network),
+                View::Suspects => suspects::ui(ui, &mut cx, &mut self.suspects),
             });
             if let Some(next) = select {
                 self.history.set(next);

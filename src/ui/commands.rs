@@ -24,11 +24,13 @@ pub enum View {
     Account,
     /// The account network.
     Network,
+    /// Detection: suspicious clusters ranked, with their explanations.
+    Suspects,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Overview,
         View::Timeline,
         View::Categories,
@@ -36,6 +38,7 @@ impl View {
         View::Exchanges,
         View::Account,
         View::Network,
+        View::Suspects,
     ];
 
     /// Tab title.
@@ -48,6 +51,7 @@ impl View {
             View::Exchanges => "Exchanges",
             View::Account => "Account",
             View::Network => "Network",
+            View::Suspects => "Suspects",
         }
     }
 }
@@ -131,6 +135,7 @@ impl Command {
                     Key::Num5,
                     Key::Num6,
                     Key::Num7,
+                    Key::Num8,
                 ];
                 let i = View::ALL.iter().position(|x| x == v)?;
                 k(Modifiers::COMMAND, keys[i])

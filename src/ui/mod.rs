@@ -18,6 +18,7 @@ pub mod overview;
 pub mod plots;
 pub mod session;
 pub mod slot;
+pub mod suspects;
 pub mod theme;
 pub mod timeline;
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::analysis::detect::{self, DetectConfig, Scan};
 use crate::analysis::graph::scene::Scene;
 use crate::analysis::graph::{self, GraphConfig};
 use crate::analysis::selection::Selection;
@@ -52,6 +53,10 @@ pub struct Session {
     pub detail: Slot<String, AccountDetail>,
     /// The account network.
     pub graph: Slot<Option<GraphConfig>, Scene>,
+    /// Detection over the whole case (keyed by the settings' text).
+    pub scan: Slot<String, Scan>,
+    /// Progress of the running scan.
+    pub scan_progress: Progress,
 }
 
 impl Session {
@@ -86,6 +91,33 @@ impl Session {
             detail_head: Slot::default(),
             detail: Slot::default(),
             graph: Slot::default(),
+            scan: Slot::default(),
+            scan_progress: Progress::default(),
+        }
+    }
+
+    /// Asks for detection with the settings in `config_text` (TOML). It
+    /// reads the whole log, so it runs on the scan worker.
+    pub fn want_scan(&mut self, config_text: String) {
+        let key = config_text.clone();
+        let progress = Progress::default();
+        let job_progress = progress.clone();
+        let submitted = self.ask(
+            |s| &mut s.scan,
+            key,
+            true,
+            move |c, p| {
+                let cfg = DetectConfig::parse(&config_text).map_err(|reason| {
+                    crate::store::error::StoreError::NotWhatItSays {
+                        path: p.into(),
+                        reason: format!("detection settings: {reason}"),
+                    }
+                })?;
+                detect::scan(c, p, &cfg, &job_progress)
+            },
+        );
+        if submitted {
+            self.scan_progress = progress;
         }
     }
 
@@ -309,6 +341,7 @@ impl Session {
                 self.detail_head.poll(),
                 self.detail.poll(),
                 self.graph.poll(),
+                self.scan.poll(),
             ]
             .into_iter()
             .flatten(),
@@ -328,6 +361,7 @@ impl Session {
             || self.detail_head.is_loading()
             || self.detail.is_loading()
             || self.graph.is_loading()
+            || self.scan.is_loading()
             || !self.blocks.pending.is_empty()
     }
 

@@ -1,0 +1,466 @@
+//! Per-account numbers behind the signals, read from the case file: a few
+//! DuckDB aggregations over the log and the derived tables (accounts are
+//! numbered once in a temporary table so every query answers with small
+//! integers), and the account × scripted-template uses that dense blocks
+//! and attribution work on.
+
+use std::path::Path;
+
+use duckdb::Connection;
+
+use super::config::DetectConfig;
+use crate::analysis::views::query_rows;
+use crate::store::error::{Context as _, StoreResult};
+use crate::store::progress::Progress;
+
+/// Seconds since the epoch.
+pub type Seconds = i64;
+
+/// A model release from the events table, with the model it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    /// When it was released.
+    pub ts: Seconds,
+    /// The model (the longest logged model name found in the event label).
+    pub model: String,
+    /// The event label.
+    pub label: String,
+    /// The population's move: the mean over accounts active in the window
+    /// of their share of requests on the new model (each account counts
+    /// once, so heavy users, a campaign above all, do not set the baseline).
+    pub population_share: f64,
+}
+
+/// What the scan knows about one account before scoring.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountFacts {
+    /// Requests.
+    pub exchanges: u64,
+    /// First and last request.
+    pub first_seen: Seconds,
+    /// Last request.
+    pub last_seen: Seconds,
+    /// Graph cluster (0: linked to no one; `-1`: not in the graph).
+    pub cluster: i32,
+    /// Infrastructure links in the graph (ip, network, ASN, payment, sign-up address).
+    pub infra_links: u32,
+    /// Co-activity links in the graph.
+    pub coactivity_links: u32,
+    /// Distinct autonomous systems.
+    pub asns: u32,
+    /// Distinct hosting, cloud and VPS autonomous systems.
+    pub hosting_asns: u32,
+    /// Distinct addresses.
+    pub ips: u32,
+    /// Share of requests from hosting networks.
+    pub hosting_share: f64,
+    /// Share of requests from unsupported regions.
+    pub unsupported_share: f64,
+    /// Share of requests on scripted templates.
+    pub scripted_share: f64,
+    /// Share of requests in targeted capabilities.
+    pub targeted_share: f64,
+    /// Share of elicitation requests.
+    pub elicitation_share: f64,
+    /// Output tokens per input token.
+    pub output_ratio: f64,
+    /// Entropy of the hour of day (bits).
+    pub hour_entropy: f64,
+    /// Median seconds between requests (NaN with fewer than two).
+    pub median_gap: f64,
+    /// Per release: requests in the window and those on the new model.
+    pub release_requests: Vec<(u32, u32)>,
+    /// Two of fresh, easy verification, shared payment.
+    pub farmed: bool,
+    /// Accounts created the same day through the same easy verification
+    /// path with the same mail domain (itself included; 1 for other paths).
+    pub cohort: u32,
+}
+
+/// Everything read from the case for a scan.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    /// Account ids, sorted.
+    pub accounts: Vec<String>,
+    /// Facts per account (same order).
+    pub facts: Vec<AccountFacts>,
+    /// Model releases found in the events.
+    pub releases: Vec<Release>,
+    /// Account × scripted template uses: (account index, template index, uses).
+    pub template_uses: Vec<(u32, u32, u32)>,
+    /// Scripted template ids by template index.
+    pub templates: Vec<u64>,
+}
+
+fn quoted_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "NULL".into();
+    }
+    items
+        .iter()
+        .map(|s| format!("'{}'", s.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads every per-account number the signals need, telling `progress`
+/// what is being read (and stopping when it is cancelled).
+pub fn read(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    progress: &Progress,
+) -> StoreResult<Features> {
+    let l = &cfg.lists;
+    progress.stage("Numbering accounts")?;
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE detect_account AS
+         SELECT account_id, (row_number() OVER (ORDER BY account_id) - 1)::INTEGER AS idx
+         FROM account_summary;",
+    )
+    .at(path, "numbering accounts for the scan")?;
+    let ctx = "reading account volumes and sign-up records";
+    let paths = quoted_list(&l.easy_verification_paths);
+    let base = query_rows(
+        conn,
+        path,
+        ctx,
+        &format!(
+            "WITH acc AS (
+               SELECT account_id, created_at, verification_path,
+                      CASE WHEN payment_fingerprint IS NULL THEN 1
+                           ELSE count(*) OVER (PARTITION BY payment_fingerprint) END AS pay_accounts,
+                      CASE WHEN created_at IS NULL OR email_domain IS NULL OR verification_path NOT IN ({paths}) THEN 1
+                           ELSE count(*) OVER (PARTITION BY created_at::DATE, verification_path, email_domain) END AS cohort
+               FROM (SELECT DISTINCT ON (account_id) * FROM accounts)
+             )
+             SELECT d.account_id, s.exchanges, epoch(s.first_seen)::BIGINT, epoch(s.last_seen)::BIGINT,
+                    coalesce(s.asns, 0), coalesce(s.ips, 0),
+                    coalesce(s.output_tokens, 0)::DOUBLE / greatest(coalesce(s.input_tokens, 0), 1),
+                    epoch(a.created_at)::BIGINT, coalesce(a.verification_path IN ({paths}), false),
+                    coalesce(a.pay_accounts, 1), coalesce(a.cohort, 1)
+             FROM detect_account d JOIN account_summary s USING (account_id)
+             LEFT JOIN acc a USING (account_id)
+             ORDER BY d.idx"
+        ),
+        |r| {
+            let created: Option<i64> = r.get(7)?;
+            let first: i64 = r.get(2)?;
+            let fresh =
+                created.is_some_and(|c| first - c <= i64::from(l.fresh_account_days) * 86_400);
+            let easy: bool = r.get(8)?;
+            let shared_pay = r.get::<_, i64>(9)? >= i64::from(l.shared_payment_accounts);
+            let facts = AccountFacts {
+                exchanges: r.get::<_, i64>(1)?.max(0) as u64,
+                first_seen: first,
+                last_seen: r.get(3)?,
+                cluster: -1,
+                asns: r.get::<_, i64>(4)?.max(0) as u32,
+                ips: r.get::<_, i64>(5)?.max(0) as u32,
+                output_ratio: r.get(6)?,
+                farmed: (fresh as u8 + easy as u8 + shared_pay as u8) >= 2,
+                cohort: r.get::<_, i64>(10)?.max(1) as u32,
+                median_gap: f64::NAN,
+                hour_entropy: f64::NAN,
+                ..AccountFacts::default()
+            };
+            Ok((r.get::<_, String>(0)?, facts))
+        },
+    )?;
+    let (accounts, mut facts): (Vec<String>, Vec<AccountFacts>) = base.into_iter().unzip();
+
+    progress.stage("Reading traffic shape")?;
+    let ctx = "reading hour of day, hosting and region shares";
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE detect_hosting AS
+         SELECT DISTINCT asn FROM (SELECT DISTINCT asn, asn_org FROM exchanges WHERE asn IS NOT NULL)
+         WHERE regexp_matches(asn_org, '(?i){}');",
+        l.hosting_asn_orgs.replace('\'', "''")
+    ))
+    .at(path, ctx)?;
+    let countries = quoted_list(&l.unsupported_countries);
+    for (idx, entropy, hosting, unsupported, hosting_asns) in query_rows(
+        conn,
+        path,
+        ctx,
+        &format!(
+            "SELECT d.idx, t.* EXCLUDE (account_id) FROM (
+               SELECT account_id, entropy(hour(ts)) AS hour_entropy,
+                      avg(CASE WHEN asn IN (SELECT asn FROM detect_hosting) THEN 1.0 ELSE 0.0 END),
+                      avg(CASE WHEN country IN ({countries}) THEN 1.0 ELSE 0.0 END),
+                      count(DISTINCT asn) FILTER (WHERE asn IN (SELECT asn FROM detect_hosting))
+               FROM exchanges GROUP BY account_id) t JOIN detect_account d USING (account_id)"
+        ),
+        |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, Option<f64>>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+                r.get::<_, Option<f64>>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        },
+    )? {
+        let f = &mut facts[idx as usize];
+        f.hosting_asns = hosting_asns.max(0) as u32;
+        f.hour_entropy = entropy.unwrap_or(f64::NAN);
+        f.hosting_share = hosting.unwrap_or(0.0);
+        f.unsupported_share = unsupported.unwrap_or(0.0);
+    }
+
+    progress.stage("Reading request pace")?;
+    // The window partitions on the 64-bit hash of the id: sorting
+    // 64 million strings was the slow part.
+    for (idx, gap) in query_rows(
+        conn,
+        path,
+        "reading the gaps between requests",
+        &format!(
+            "SELECT d.idx, g.median_gap FROM (
+               SELECT a, median(gap) FILTER (WHERE gap <= {max}) AS median_gap FROM (
+                 SELECT hash(account_id) AS a,
+                        epoch(ts) - lag(epoch(ts)) OVER (PARTITION BY hash(account_id) ORDER BY ts) AS gap
+                 FROM exchanges)
+               GROUP BY a) g JOIN detect_account d ON hash(d.account_id) = g.a",
+            max = l.pace_max_gap_seconds
+        ),
+        |r| Ok((r.get::<_, i32>(0)?, r.get::<_, Option<f64>>(1)?)),
+    )? {
+        facts[idx as usize].median_gap = gap.unwrap_or(f64::NAN);
+    }
+
+    progress.stage("Reading capability mix")?;
+    let targeted = quoted_list(&l.targeted_categories);
+    let elicit = quoted_list(&l.elicitation_categories);
+    for (idx, t, e) in query_rows(
+        conn,
+        path,
+        "reading capability shares",
+        &format!(
+            "SELECT d.idx,
+                    sum(exchanges) FILTER (WHERE category IN ({targeted}))::DOUBLE / sum(exchanges),
+                    sum(exchanges) FILTER (WHERE category IN ({elicit}))::DOUBLE / sum(exchanges)
+             FROM account_day JOIN detect_account d USING (account_id) GROUP BY d.idx"
+        ),
+        |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, Option<f64>>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+            ))
+        },
+    )? {
+        let f = &mut facts[idx as usize];
+        f.targeted_share = t.unwrap_or(0.0);
+        f.elicitation_share = e.unwrap_or(0.0);
+    }
+
+    progress.stage("Reading scripted templates")?;
+    let ctx = "reading scripted template use";
+    let templates: Vec<u64> = query_rows(
+        conn,
+        path,
+        ctx,
+        &format!(
+            "SELECT template_id FROM templates
+             WHERE accounts >= {} AND exchanges >= {} * accounts ORDER BY template_id",
+            l.scripted_template_accounts, l.scripted_template_uses_per_account
+        ),
+        |r| r.get(0),
+    )?;
+    let template_index: rustc_hash::FxHashMap<u64, u32> = templates
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as u32))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE detect_scripted AS
+         SELECT template_id FROM templates
+         WHERE accounts >= {} AND exchanges >= {} * accounts;",
+        l.scripted_template_accounts, l.scripted_template_uses_per_account
+    ))
+    .at(path, ctx)?;
+    let uses = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT d.idx, u.template_id, u.n FROM (
+           SELECT account_id, template_id, count(*)::INTEGER AS n FROM exchanges
+           WHERE template_id IN (SELECT template_id FROM detect_scripted)
+           GROUP BY ALL) u JOIN detect_account d USING (account_id)",
+        |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, i32>(2)?,
+            ))
+        },
+    )?;
+    let mut template_uses = Vec::with_capacity(uses.len());
+    for (idx, t, n) in uses {
+        if let Some(&ti) = template_index.get(&t) {
+            facts[idx as usize].scripted_share += f64::from(n);
+            template_uses.push((idx as u32, ti, n.max(0) as u32));
+        }
+    }
+    for f in &mut facts {
+        f.scripted_share /= f.exchanges.max(1) as f64;
+    }
+    template_uses.sort_unstable();
+
+    progress.stage("Reading the account graph")?;
+    let ctx = "reading graph clusters and links";
+    for (idx, cluster) in query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT d.idx, n.cluster FROM graph_nodes n JOIN detect_account d ON d.account_id = n.id
+         WHERE n.kind = 'account'",
+        |r| Ok((r.get::<_, i32>(0)?, r.get::<_, Option<i32>>(1)?)),
+    )? {
+        facts[idx as usize].cluster = cluster.unwrap_or(-1);
+    }
+    for (idx, co, infra) in query_rows(
+        conn,
+        path,
+        ctx,
+        "WITH e AS (
+           SELECT source AS node, kind FROM graph_edges
+           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'coactivity')
+           UNION ALL
+           SELECT target, kind FROM graph_edges
+           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'coactivity')
+         ), per_node AS (
+           SELECT node, count(*) FILTER (WHERE kind = 'coactivity') AS co,
+                  count(*) FILTER (WHERE kind <> 'coactivity') AS infra
+           FROM e GROUP BY node
+         )
+         SELECT d.idx, p.co, p.infra FROM per_node p
+         JOIN graph_nodes n ON n.node = p.node AND n.kind = 'account'
+         JOIN detect_account d ON d.account_id = n.id",
+        |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
+    )? {
+        let f = &mut facts[idx as usize];
+        f.coactivity_links = co.max(0) as u32;
+        f.infra_links = infra.max(0) as u32;
+    }
+
+    progress.stage("Reading model releases")?;
+    let releases = read_releases(conn, path, cfg, &mut facts)?;
+    Ok(Features {
+        accounts,
+        facts,
+        releases,
+        template_uses,
+        templates,
+    })
+}
+
+/// The model each release event names: the longest logged model name that
+/// appears in its label.
+pub fn model_named(label: &str, models: &[String]) -> Option<String> {
+    let lower = label.to_lowercase();
+    models
+        .iter()
+        .filter(|m| !m.is_empty() && lower.contains(&m.to_lowercase()))
+        .max_by_key(|m| m.len())
+        .cloned()
+}
+
+fn read_releases(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    facts: &mut [AccountFacts],
+) -> StoreResult<Vec<Release>> {
+    let ctx = "reading model releases";
+    let events: Vec<(i64, String)> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT epoch(ts)::BIGINT, coalesce(label, '') FROM events
+         WHERE kind = 'model_release' AND ts IS NOT NULL ORDER BY ts",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models: Vec<String> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT DISTINCT model FROM exchanges WHERE model IS NOT NULL",
+        |r| r.get(0),
+    )?;
+    let window = i64::from(cfg.lists.release_window_hours) * 3600;
+    let mut releases = Vec::new();
+    for (ts, label) in events {
+        let Some(model) = model_named(&label, &models) else {
+            continue;
+        };
+        let slot = releases.len();
+        for f in facts.iter_mut() {
+            f.release_requests.push((0, 0));
+        }
+        let rows = query_rows(
+            conn,
+            path,
+            ctx,
+            &format!(
+                "SELECT d.idx, count(*)::INTEGER, (count(*) FILTER (WHERE model = '{m}'))::INTEGER
+                 FROM exchanges e JOIN detect_account d USING (account_id)
+                 WHERE e.ts >= make_timestamp({ts}::BIGINT * 1000000) AND e.ts < make_timestamp({end}::BIGINT * 1000000)
+                 GROUP BY d.idx",
+                m = model.replace('\'', "''"),
+                end = ts + window
+            ),
+            |r| {
+                Ok((
+                    r.get::<_, i32>(0)?,
+                    r.get::<_, i32>(1)?,
+                    r.get::<_, i32>(2)?,
+                ))
+            },
+        )?;
+        let (mut active, mut shares) = (0usize, 0.0f64);
+        for (idx, n, m) in rows {
+            facts[idx as usize].release_requests[slot] = (n.max(0) as u32, m.max(0) as u32);
+            if n > 0 {
+                active += 1;
+                shares += f64::from(m) / f64::from(n);
+            }
+        }
+        releases.push(Release {
+            ts,
+            model,
+            label,
+            population_share: if active == 0 {
+                0.0
+            } else {
+                shares / active as f64
+            },
+        });
+    }
+    Ok(releases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_names_the_longest_matching_model() {
+        let models = vec!["atlas-4".to_string(), "atlas-4.5".to_string()];
+        assert_eq!(
+            model_named("atlas-4.5 released", &models).as_deref(),
+            Some("atlas-4.5")
+        );
+        assert_eq!(model_named("maintenance window", &models), None);
+    }
+}

@@ -1,0 +1,463 @@
+//! Suspects: the graph's clusters ranked by detection score, each explained
+//! in plain words with its signals against the population and its peers;
+//! one click selects a cluster's accounts in every view.
+
+use egui_extras::{Column, TableBuilder};
+
+use super::app::ViewCtx;
+use super::commands::{Command, View};
+use super::theme;
+use crate::analysis::detect::config::{DEFAULT_CONFIG, SIGNALS};
+use crate::analysis::detect::explain::{date, short, thousands};
+use crate::analysis::detect::score::family_scores;
+use crate::analysis::detect::{ClusterVerdict, Scan};
+
+/// What the Suspects view remembers between frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuspectsState {
+    /// Show only flagged clusters.
+    pub flagged_only: bool,
+    /// The row whose details are shown.
+    pub chosen: Option<Row>,
+}
+
+impl Default for SuspectsState {
+    fn default() -> Self {
+        SuspectsState {
+            flagged_only: true,
+            chosen: None,
+        }
+    }
+}
+
+/// A row of the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// A cluster, by its index in `Scan::clusters`.
+    Cluster(usize),
+    /// The accounts flagged on their own numbers.
+    Alone,
+}
+
+/// The accounts of a row, as ids.
+fn row_accounts(scan: &Scan, row: Row) -> Vec<String> {
+    let ids = &scan.features.accounts;
+    match row {
+        Row::Cluster(i) => scan.clusters[i]
+            .members
+            .iter()
+            .map(|m| ids[*m as usize].clone())
+            .collect(),
+        Row::Alone => scan
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.flagged && !a.by_cluster)
+            .map(|(i, _)| ids[i].clone())
+            .collect(),
+    }
+}
+
+/// Selects the row's accounts everywhere.
+fn select_row(cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
+    let mut sel = cx.selection.clone();
+    sel.accounts = row_accounts(scan, row).into_iter().collect();
+    *cx.select = Some(sel);
+}
+
+/// Draws the Suspects view.
+pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut SuspectsState) {
+    cx.session.want_scan(DEFAULT_CONFIG.to_owned());
+    let loading = cx.session.scan.is_loading();
+    let Some(scan) = cx.session.scan.value().cloned() else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            let (stage, _) = cx.session.scan_progress.snapshot();
+            ui.label(format!(
+                "Scanning every account for distillation signals… {stage} (about a minute on the full incident)"
+            ));
+        });
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+        return;
+    };
+    header(ui, &scan, st, loading);
+    let rows: Vec<Row> = scan
+        .clusters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.flagged || !st.flagged_only)
+        .map(|(i, _)| Row::Cluster(i))
+        .chain(
+            scan.accounts
+                .iter()
+                .any(|a| a.flagged && !a.by_cluster)
+                .then_some(Row::Alone),
+        )
+        .collect();
+    if st.chosen.is_none() {
+        st.chosen = rows.first().copied();
+    }
+    egui::Panel::right("suspect_detail")
+        .resizable(true)
+        .default_size(520.0)
+        .min_size(360.0)
+        .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+            egui::ScrollArea::vertical().show(ui, |ui| match st.chosen {
+                Some(row) => detail(ui, cx, &scan, row),
+                None => {
+                    ui.weak("Nothing flagged at this threshold.");
+                }
+            });
+        });
+    table(ui, cx, &scan, st, &rows);
+}
+
+fn header(ui: &mut egui::Ui, scan: &Scan, st: &mut SuspectsState, loading: bool) {
+    let flagged_clusters = scan.clusters.iter().filter(|c| c.flagged).count();
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} of {} accounts flagged, in {} campaigns",
+                thousands(scan.flagged_count() as u64),
+                thousands(scan.accounts.len() as u64),
+                scan.campaigns.len()
+            ))
+            .strong(),
+        );
+        ui.label(format!(
+            "· {flagged_clusters} of {} clusters of {}+ accounts flagged · flag at score {:.1} of 4 (each kind of evidence adds at most 1: infrastructure, content, timing, account)",
+            scan.clusters.len(),
+            scan.config.score.min_cluster_size,
+            scan.config.score.flag_threshold
+        ));
+        ui.checkbox(&mut st.flagged_only, "Flagged only")
+            .on_hover_text("Untick to see every cluster ranked, and why the honest look-alikes score low");
+        if loading {
+            ui.spinner();
+        }
+    });
+    ui.weak("Click a row for its explanation; double-click (or the button on the right) selects its accounts in every view. Scores and thresholds come from assets/detection.toml (`distillscope scan --config` for other settings).");
+    ui.add_space(4.0);
+}
+
+fn evidence_text(scan: &Scan, fired: u32) -> String {
+    let f = family_scores(fired, &scan.config);
+    if f.is_empty() {
+        return "–".into();
+    }
+    f.iter()
+        .map(|(f, w)| {
+            let name = if *f == "infrastructure" { "infra" } else { f };
+            if *w >= 1.0 {
+                name.to_owned()
+            } else {
+                format!("{name} ×{}", short(*w))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn table(
+    ui: &mut egui::Ui,
+    cx: &mut ViewCtx<'_>,
+    scan: &Scan,
+    st: &mut SuspectsState,
+    rows: &[Row],
+) {
+    let tokens = theme::tokens(ui);
+    let weak = ui.visuals().weak_text_color();
+    let mut clicked = None;
+    let mut double = None;
+    let alone: Vec<usize> = scan
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.flagged && !a.by_cluster)
+        .map(|(i, _)| i)
+        .collect();
+    // The table scrolls sideways inside what the details panel leaves.
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        TableBuilder::new(ui)
+            .id_salt("suspects_table")
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(36.0))
+            .column(Column::exact(56.0))
+            .column(
+                Column::initial(250.0)
+                    .at_least(120.0)
+                    .clip(true)
+                    .resizable(true),
+            )
+            .column(Column::exact(70.0))
+            .column(Column::exact(90.0))
+            .column(Column::exact(160.0))
+            .column(Column::exact(70.0))
+            .column(
+                Column::initial(320.0)
+                    .at_least(120.0)
+                    .clip(true)
+                    .resizable(true),
+            )
+            .min_scrolled_height(0.0)
+            .max_scroll_height(f32::INFINITY)
+            .header(24.0, |mut h| {
+                for t in [
+                    "#", "Score", "Evidence", "Accounts", "Requests", "Active", "Campaign",
+                    "Cluster",
+                ] {
+                    h.col(|ui| {
+                        ui.strong(t);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                    let r = rows[row.index()];
+                    row.set_selected(st.chosen == Some(r));
+                    match r {
+                        Row::Cluster(i) => {
+                            let c = &scan.clusters[i];
+                            let color = if c.flagged { tokens.warn } else { weak };
+                            row.col(|ui| {
+                                ui.label((i + 1).to_string());
+                            });
+                            row.col(|ui| {
+                                ui.label(
+                                    egui::RichText::new(format!("{:.1}", c.score))
+                                        .color(color)
+                                        .strong(),
+                                );
+                            });
+                            row.col(|ui| {
+                                ui.add(
+                                    egui::Label::new(evidence_text(scan, c.fired))
+                                        .truncate()
+                                        .selectable(false),
+                                );
+                            });
+                            row.col(|ui| {
+                                ui.label(thousands(c.members.len() as u64));
+                            });
+                            row.col(|ui| {
+                                ui.label(thousands(c.exchanges));
+                            });
+                            row.col(|ui| {
+                                ui.label(format!("{} – {}", date(c.first_seen), date(c.last_seen)));
+                            });
+                            row.col(|ui| {
+                                ui.label(c.campaign.map(|n| format!("C{n}")).unwrap_or_default());
+                            });
+                            row.col(|ui| {
+                                ui.add(
+                                    egui::Label::new(format!("{} · {}", c.cluster, c.name))
+                                        .truncate()
+                                        .selectable(false),
+                                );
+                            });
+                        }
+                        Row::Alone => {
+                            row.col(|ui| {
+                                ui.label("–");
+                            });
+                            row.col(|ui| {
+                                ui.label(egui::RichText::new("≥ flag").color(tokens.warn));
+                            });
+                            row.col(|ui| {
+                                ui.label("each on its own numbers");
+                            });
+                            row.col(|ui| {
+                                ui.label(thousands(alone.len() as u64));
+                            });
+                            row.col(|ui| {
+                                let n: u64 = alone
+                                    .iter()
+                                    .map(|i| scan.features.facts[*i].exchanges)
+                                    .sum();
+                                ui.label(thousands(n));
+                            });
+                            row.col(|_| {});
+                            row.col(|_| {});
+                            row.col(|ui| {
+                                ui.label("accounts not in a cluster of the minimum size");
+                            });
+                        }
+                    }
+                    let resp = row.response();
+                    if resp.double_clicked() {
+                        double = Some(r);
+                    } else if resp.clicked() {
+                        clicked = Some(r);
+                    }
+                });
+            });
+    });
+    if let Some(r) = clicked {
+        st.chosen = Some(r);
+    }
+    if let Some(r) = double {
+        st.chosen = Some(r);
+        select_row(cx, scan, r);
+    }
+}
+
+fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
+    let members = row_accounts(scan, row);
+    match row {
+        Row::Cluster(i) => {
+            let c = &scan.clusters[i];
+            ui.heading(format!(
+                "Cluster {}{}",
+                c.cluster,
+                c.campaign
+                    .map(|n| format!(" · campaign C{n}"))
+                    .unwrap_or_default()
+            ));
+            ui.label(egui::RichText::new(&c.name).weak());
+            ui.label(format!(
+                "{} accounts · {} requests · {} – {}",
+                thousands(c.members.len() as u64),
+                thousands(c.exchanges),
+                date(c.first_seen),
+                date(c.last_seen)
+            ));
+            buttons(ui, cx, scan, row, members.len());
+            ui.separator();
+            explanation(ui, c);
+            ui.separator();
+            signals_grid(ui, scan, c);
+            if let Some(n) = c.campaign
+                && let Some(camp) = scan.campaigns.iter().find(|k| k.number == n)
+            {
+                ui.separator();
+                ui.label(format!(
+                    "Campaign C{n} (attributed through shared addresses, networks, payment and sign-up addresses between clusters): {} accounts in {} clusters, {} requests, {} – {}.",
+                    thousands(camp.members.len() as u64),
+                    camp.clusters.len(),
+                    thousands(camp.exchanges),
+                    date(camp.first_seen),
+                    date(camp.last_seen)
+                ));
+            }
+        }
+        Row::Alone => {
+            ui.heading("Flagged on their own numbers");
+            ui.label(format!(
+                "{} accounts that are in no cluster of {}+ accounts, each scoring at least {:.1} on its own signals. Open an account (double-click it in the Accounts view) to read its explanation.",
+                thousands(members.len() as u64),
+                scan.config.score.min_cluster_size,
+                scan.config.score.flag_threshold
+            ));
+            buttons(ui, cx, scan, row, members.len());
+        }
+    }
+}
+
+fn buttons(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row, n: usize) {
+    ui.horizontal(|ui| {
+        if ui
+            .button(format!("Select these {} accounts", thousands(n as u64)))
+            .on_hover_text(
+                "Every view (timeline, categories, accounts, network) follows the selection",
+            )
+            .clicked()
+        {
+            select_row(cx, scan, row);
+        }
+        if ui.button("Show in network").clicked() {
+            select_row(cx, scan, row);
+            cx.commands.push(Command::Show(View::Network));
+        }
+        if ui.button("Show on timeline").clicked() {
+            select_row(cx, scan, row);
+            cx.commands.push(Command::Show(View::Timeline));
+        }
+    });
+}
+
+fn explanation(ui: &mut egui::Ui, c: &ClusterVerdict) {
+    let mut lines = c.explanation.iter();
+    if let Some(first) = lines.next() {
+        let color = if c.flagged {
+            theme::tokens(ui).warn
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            egui::RichText::new(format!(
+                "{} — {first}",
+                if c.flagged { "Flagged" } else { "Not flagged" }
+            ))
+            .color(color)
+            .strong(),
+        );
+    }
+    for l in lines {
+        ui.label(format!("• {l}"));
+    }
+}
+
+fn signals_grid(ui: &mut egui::Ui, scan: &Scan, c: &ClusterVerdict) {
+    ui.label(egui::RichText::new("Every signal").strong());
+    ui.weak("Value: the cluster's mean over its accounts. Population: percentile among all accounts. Peers: percentile among clusters of the minimum size. Hover a signal for why its threshold is what it is.");
+    // Names and numbers stay on one line; the grid scrolls sideways if
+    // the panel is narrow.
+    let width = ui.available_width();
+    ui.scope(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+        egui::ScrollArea::horizontal()
+            .max_width(width)
+            .auto_shrink([false, true])
+            .show(ui, |ui| signals_table(ui, scan, c));
+    });
+}
+
+fn signals_table(ui: &mut egui::Ui, scan: &Scan, c: &ClusterVerdict) {
+    egui::Grid::new("signals_grid")
+        .striped(true)
+        .num_columns(6)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for t in ["signal", "value", "fires at", "population", "peers", "kind"] {
+                ui.strong(t);
+            }
+            ui.end_row();
+            for (i, id) in SIGNALS.iter().enumerate() {
+                let s = scan.config.signal(i);
+                let fired = c.fired & (1 << i) != 0;
+                let name = egui::RichText::new(format!(
+                    "{} {}",
+                    if fired { "●" } else { "○" },
+                    id.replace('_', " ")
+                ));
+                let name = if fired {
+                    name.color(theme::tokens(ui).warn).strong()
+                } else {
+                    name
+                };
+                ui.label(name).on_hover_text(&s.reason);
+                let v = c.values[i];
+                ui.label(if v.is_nan() { "–".into() } else { short(v) });
+                ui.label(format!(
+                    "{} {}",
+                    if s.direction == "below" { "≤" } else { "≥" },
+                    short(s.threshold)
+                ));
+                let pct = |p: f64| {
+                    if p.is_nan() {
+                        "–".to_owned()
+                    } else {
+                        format!("{p:.0}th")
+                    }
+                };
+                ui.label(pct(scan.population.percentile(i, v)));
+                ui.label(pct(scan.cluster_baseline.percentile(i, v)));
+                ui.label(format!("{} ×{}", s.family, short(s.weight)));
+                ui.end_row();
+            }
+        });
+}
