@@ -456,7 +456,12 @@ fn signals_table(ui: &mut egui::Ui, scan: &Scan, c: &ClusterVerdict) {
                 };
                 ui.label(pct(scan.population.percentile(i, v)));
                 ui.label(pct(scan.cluster_baseline.percentile(i, v)));
-                ui.label(format!("{} ×{}", s.family, short(s.weight)));
+                let family = if s.family == "infrastructure" {
+                    "infra"
+                } else {
+                    s.family.as_str()
+                };
+                ui.label(format!("{family} ×{}", short(s.weight)));
                 ui.end_row();
             }
         });
