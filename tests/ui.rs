@@ -280,7 +280,7 @@ fn the_suspects_view_explains_a_cluster_and_selects_it_everywhere() {
         .expect("the scan is shown");
     let button = format!(
         "Select these {} accounts",
-        distillscope::analysis::detect::explain::thousands(n as u64)
+        distillscope::analysis::summary::group_digits(n as i64)
     );
     h.get_by_label(&button).click();
     settle(&mut h);

@@ -8,9 +8,10 @@ use super::app::ViewCtx;
 use super::commands::{Command, View};
 use super::theme;
 use crate::analysis::detect::config::{DEFAULT_CONFIG, SIGNALS};
-use crate::analysis::detect::explain::{date, short, thousands};
+use crate::analysis::detect::explain::{date, short};
 use crate::analysis::detect::score::family_scores;
 use crate::analysis::detect::{ClusterVerdict, Scan};
+use crate::analysis::summary::group_digits;
 
 /// What the Suspects view remembers between frames.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,12 +50,18 @@ fn row_accounts(scan: &Scan, row: Row) -> Vec<String> {
             .map(|m| ids[*m as usize].clone())
             .collect(),
         Row::Alone => scan
-            .accounts
+            .alone
             .iter()
-            .enumerate()
-            .filter(|(_, a)| a.flagged && !a.by_cluster)
-            .map(|(i, _)| ids[i].clone())
+            .map(|i| ids[*i as usize].clone())
             .collect(),
+    }
+}
+
+/// How many accounts a row holds (without copying their ids every frame).
+fn row_len(scan: &Scan, row: Row) -> usize {
+    match row {
+        Row::Cluster(i) => scan.clusters[i].members.len(),
+        Row::Alone => scan.alone.len(),
     }
 }
 
@@ -88,12 +95,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut SuspectsState) {
         .enumerate()
         .filter(|(_, c)| c.flagged || !st.flagged_only)
         .map(|(i, _)| Row::Cluster(i))
-        .chain(
-            scan.accounts
-                .iter()
-                .any(|a| a.flagged && !a.by_cluster)
-                .then_some(Row::Alone),
-        )
+        .chain((!scan.alone.is_empty()).then_some(Row::Alone))
         .collect();
     if st.chosen.is_none() {
         st.chosen = rows.first().copied();
@@ -120,8 +122,8 @@ fn header(ui: &mut egui::Ui, scan: &Scan, st: &mut SuspectsState, loading: bool)
         ui.label(
             egui::RichText::new(format!(
                 "{} of {} accounts flagged, in {} campaigns",
-                thousands(scan.flagged_count() as u64),
-                thousands(scan.accounts.len() as u64),
+                group_digits(scan.flagged_count() as i64),
+                group_digits(scan.accounts.len() as i64),
                 scan.campaigns.len()
             ))
             .strong(),
@@ -171,131 +173,133 @@ fn table(
     let weak = ui.visuals().weak_text_color();
     let mut clicked = None;
     let mut double = None;
-    let alone: Vec<usize> = scan
-        .accounts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.flagged && !a.by_cluster)
-        .map(|(i, _)| i)
-        .collect();
+    let alone = &scan.alone;
     // The table scrolls sideways inside what the details panel leaves.
-    egui::ScrollArea::horizontal().show(ui, |ui| {
-        TableBuilder::new(ui)
-            .id_salt("suspects_table")
-            .striped(true)
-            .sense(egui::Sense::click())
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(36.0))
-            .column(Column::exact(56.0))
-            .column(
-                Column::initial(250.0)
-                    .at_least(120.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .column(Column::exact(70.0))
-            .column(Column::exact(90.0))
-            .column(Column::exact(160.0))
-            .column(Column::exact(70.0))
-            .column(
-                Column::initial(320.0)
-                    .at_least(120.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .min_scrolled_height(0.0)
-            .max_scroll_height(f32::INFINITY)
-            .header(24.0, |mut h| {
-                for t in [
-                    "#", "Score", "Evidence", "Accounts", "Requests", "Active", "Campaign",
-                    "Cluster",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(t);
+    egui::ScrollArea::horizontal()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            TableBuilder::new(ui)
+                .id_salt("suspects_table")
+                .striped(true)
+                .sense(egui::Sense::click())
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::exact(36.0))
+                .column(Column::exact(56.0))
+                .column(
+                    Column::initial(250.0)
+                        .at_least(120.0)
+                        .clip(true)
+                        .resizable(true),
+                )
+                .column(Column::exact(70.0))
+                .column(Column::exact(90.0))
+                .column(Column::exact(160.0))
+                .column(Column::exact(70.0))
+                .column(
+                    Column::initial(320.0)
+                        .at_least(120.0)
+                        .clip(true)
+                        .resizable(true),
+                )
+                .min_scrolled_height(0.0)
+                .max_scroll_height(f32::INFINITY)
+                .header(24.0, |mut h| {
+                    for t in [
+                        "#", "Score", "Evidence", "Accounts", "Requests", "Active", "Campaign",
+                        "Cluster",
+                    ] {
+                        h.col(|ui| {
+                            ui.strong(t);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                        let r = rows[row.index()];
+                        row.set_selected(st.chosen == Some(r));
+                        match r {
+                            Row::Cluster(i) => {
+                                let c = &scan.clusters[i];
+                                let color = if c.flagged { tokens.warn } else { weak };
+                                row.col(|ui| {
+                                    ui.label((i + 1).to_string());
+                                });
+                                row.col(|ui| {
+                                    ui.label(
+                                        egui::RichText::new(format!("{:.1}", c.score))
+                                            .color(color)
+                                            .strong(),
+                                    );
+                                });
+                                row.col(|ui| {
+                                    ui.add(
+                                        egui::Label::new(evidence_text(scan, c.fired))
+                                            .truncate()
+                                            .selectable(false),
+                                    );
+                                });
+                                row.col(|ui| {
+                                    ui.label(group_digits(c.members.len() as i64));
+                                });
+                                row.col(|ui| {
+                                    ui.label(group_digits(c.exchanges as i64));
+                                });
+                                row.col(|ui| {
+                                    ui.label(format!(
+                                        "{} – {}",
+                                        date(c.first_seen),
+                                        date(c.last_seen)
+                                    ));
+                                });
+                                row.col(|ui| {
+                                    ui.label(
+                                        c.campaign.map(|n| format!("C{n}")).unwrap_or_default(),
+                                    );
+                                });
+                                row.col(|ui| {
+                                    ui.add(
+                                        egui::Label::new(format!("{} · {}", c.cluster, c.name))
+                                            .truncate()
+                                            .selectable(false),
+                                    );
+                                });
+                            }
+                            Row::Alone => {
+                                row.col(|ui| {
+                                    ui.label("–");
+                                });
+                                row.col(|ui| {
+                                    ui.label(egui::RichText::new("≥ flag").color(tokens.warn));
+                                });
+                                row.col(|ui| {
+                                    ui.label("each on its own numbers");
+                                });
+                                row.col(|ui| {
+                                    ui.label(group_digits(alone.len() as i64));
+                                });
+                                row.col(|ui| {
+                                    let n: u64 = alone
+                                        .iter()
+                                        .map(|i| scan.features.facts[*i as usize].exchanges)
+                                        .sum();
+                                    ui.label(group_digits(n as i64));
+                                });
+                                row.col(|_| {});
+                                row.col(|_| {});
+                                row.col(|ui| {
+                                    ui.label("accounts not in a cluster of the minimum size");
+                                });
+                            }
+                        }
+                        let resp = row.response();
+                        if resp.double_clicked() {
+                            double = Some(r);
+                        } else if resp.clicked() {
+                            clicked = Some(r);
+                        }
                     });
-                }
-            })
-            .body(|body| {
-                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
-                    let r = rows[row.index()];
-                    row.set_selected(st.chosen == Some(r));
-                    match r {
-                        Row::Cluster(i) => {
-                            let c = &scan.clusters[i];
-                            let color = if c.flagged { tokens.warn } else { weak };
-                            row.col(|ui| {
-                                ui.label((i + 1).to_string());
-                            });
-                            row.col(|ui| {
-                                ui.label(
-                                    egui::RichText::new(format!("{:.1}", c.score))
-                                        .color(color)
-                                        .strong(),
-                                );
-                            });
-                            row.col(|ui| {
-                                ui.add(
-                                    egui::Label::new(evidence_text(scan, c.fired))
-                                        .truncate()
-                                        .selectable(false),
-                                );
-                            });
-                            row.col(|ui| {
-                                ui.label(thousands(c.members.len() as u64));
-                            });
-                            row.col(|ui| {
-                                ui.label(thousands(c.exchanges));
-                            });
-                            row.col(|ui| {
-                                ui.label(format!("{} – {}", date(c.first_seen), date(c.last_seen)));
-                            });
-                            row.col(|ui| {
-                                ui.label(c.campaign.map(|n| format!("C{n}")).unwrap_or_default());
-                            });
-                            row.col(|ui| {
-                                ui.add(
-                                    egui::Label::new(format!("{} · {}", c.cluster, c.name))
-                                        .truncate()
-                                        .selectable(false),
-                                );
-                            });
-                        }
-                        Row::Alone => {
-                            row.col(|ui| {
-                                ui.label("–");
-                            });
-                            row.col(|ui| {
-                                ui.label(egui::RichText::new("≥ flag").color(tokens.warn));
-                            });
-                            row.col(|ui| {
-                                ui.label("each on its own numbers");
-                            });
-                            row.col(|ui| {
-                                ui.label(thousands(alone.len() as u64));
-                            });
-                            row.col(|ui| {
-                                let n: u64 = alone
-                                    .iter()
-                                    .map(|i| scan.features.facts[*i].exchanges)
-                                    .sum();
-                                ui.label(thousands(n));
-                            });
-                            row.col(|_| {});
-                            row.col(|_| {});
-                            row.col(|ui| {
-                                ui.label("accounts not in a cluster of the minimum size");
-                            });
-                        }
-                    }
-                    let resp = row.response();
-                    if resp.double_clicked() {
-                        double = Some(r);
-                    } else if resp.clicked() {
-                        clicked = Some(r);
-                    }
                 });
-            });
-    });
+        });
     if let Some(r) = clicked {
         st.chosen = Some(r);
     }
@@ -306,7 +310,7 @@ fn table(
 }
 
 fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
-    let members = row_accounts(scan, row);
+    let members = row_len(scan, row);
     match row {
         Row::Cluster(i) => {
             let c = &scan.clusters[i];
@@ -320,12 +324,12 @@ fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
             ui.label(egui::RichText::new(&c.name).weak());
             ui.label(format!(
                 "{} accounts · {} requests · {} – {}",
-                thousands(c.members.len() as u64),
-                thousands(c.exchanges),
+                group_digits(c.members.len() as i64),
+                group_digits(c.exchanges as i64),
                 date(c.first_seen),
                 date(c.last_seen)
             ));
-            buttons(ui, cx, scan, row, members.len());
+            buttons(ui, cx, scan, row, members);
             ui.separator();
             explanation(ui, c);
             ui.separator();
@@ -336,9 +340,9 @@ fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
                 ui.separator();
                 ui.label(format!(
                     "Campaign C{n} (attributed through shared addresses, networks, payment and sign-up addresses between clusters): {} accounts in {} clusters, {} requests, {} – {}.",
-                    thousands(camp.members.len() as u64),
+                    group_digits(camp.members.len() as i64),
                     camp.clusters.len(),
-                    thousands(camp.exchanges),
+                    group_digits(camp.exchanges as i64),
                     date(camp.first_seen),
                     date(camp.last_seen)
                 ));
@@ -348,11 +352,11 @@ fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
             ui.heading("Flagged on their own numbers");
             ui.label(format!(
                 "{} accounts that are in no cluster of {}+ accounts, each scoring at least {:.1} on its own signals. Open an account (double-click it in the Accounts view) to read its explanation.",
-                thousands(members.len() as u64),
+                group_digits(members as i64),
                 scan.config.score.min_cluster_size,
                 scan.config.score.flag_threshold
             ));
-            buttons(ui, cx, scan, row, members.len());
+            buttons(ui, cx, scan, row, members);
         }
     }
 }
@@ -360,7 +364,7 @@ fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
 fn buttons(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row, n: usize) {
     ui.horizontal(|ui| {
         if ui
-            .button(format!("Select these {} accounts", thousands(n as u64)))
+            .button(format!("Select these {} accounts", group_digits(n as i64)))
             .on_hover_text(
                 "Every view (timeline, categories, accounts, network) follows the selection",
             )

@@ -24,19 +24,6 @@ fn num(x: f64) -> String {
     }
 }
 
-/// A count with thousands separators (1,234,567).
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 /// A date from epoch seconds, as "2026-04-22".
 pub fn date(seconds: i64) -> String {
     days::iso(seconds.div_euclid(86_400) as i32)
@@ -203,8 +190,6 @@ mod tests {
 
     #[test]
     fn numbers_read_well() {
-        assert_eq!(thousands(28_800_000), "28,800,000");
-        assert_eq!(thousands(999), "999");
         assert_eq!(short(0.5), "0.5");
         assert_eq!(short(41.0), "41");
         assert_eq!(short(f64::NAN), "");

@@ -12,6 +12,7 @@ use super::config::DetectConfig;
 use crate::analysis::views::query_rows;
 use crate::store::error::{Context as _, StoreResult};
 use crate::store::progress::Progress;
+use crate::store::schema::literal;
 
 /// Seconds since the epoch.
 pub type Seconds = i64;
@@ -92,13 +93,14 @@ pub struct Features {
     pub templates: Vec<u64>,
 }
 
+/// SQL list of text literals (`NULL` when empty, so `IN (NULL)` matches nothing).
 fn quoted_list(items: &[String]) -> String {
     if items.is_empty() {
         return "NULL".into();
     }
     items
         .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "''")))
+        .map(|s| literal(s))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -174,8 +176,8 @@ pub fn read(
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE detect_hosting AS
          SELECT DISTINCT asn FROM (SELECT DISTINCT asn, asn_org FROM exchanges WHERE asn IS NOT NULL)
-         WHERE regexp_matches(asn_org, '(?i){}');",
-        l.hosting_asn_orgs.replace('\'', "''")
+         WHERE regexp_matches(asn_org, {});",
+        literal(&format!("(?i){}", l.hosting_asn_orgs))
     ))
     .at(path, ctx)?;
     let countries = quoted_list(&l.unsupported_countries);
@@ -257,22 +259,6 @@ pub fn read(
 
     progress.stage("Reading scripted templates")?;
     let ctx = "reading scripted template use";
-    let templates: Vec<u64> = query_rows(
-        conn,
-        path,
-        ctx,
-        &format!(
-            "SELECT template_id FROM templates
-             WHERE accounts >= {} AND exchanges >= {} * accounts ORDER BY template_id",
-            l.scripted_template_accounts, l.scripted_template_uses_per_account
-        ),
-        |r| r.get(0),
-    )?;
-    let template_index: rustc_hash::FxHashMap<u64, u32> = templates
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (*t, i as u32))
-        .collect();
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE detect_scripted AS
          SELECT template_id FROM templates
@@ -280,6 +266,18 @@ pub fn read(
         l.scripted_template_accounts, l.scripted_template_uses_per_account
     ))
     .at(path, ctx)?;
+    let templates: Vec<u64> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT template_id FROM detect_scripted ORDER BY template_id",
+        |r| r.get(0),
+    )?;
+    let template_index: rustc_hash::FxHashMap<u64, u32> = templates
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as u32))
+        .collect();
     let uses = query_rows(
         conn,
         path,

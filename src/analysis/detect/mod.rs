@@ -106,6 +106,9 @@ pub struct Scan {
     pub clusters: Vec<ClusterVerdict>,
     /// Campaigns, largest first.
     pub campaigns: Vec<Campaign>,
+    /// Accounts flagged on their own numbers (not in a cluster of the
+    /// minimum size), by index.
+    pub alone: Vec<u32>,
     /// Own values of every account.
     pub population: Baseline,
     /// Values of the clusters of at least the minimum size (their peers).
@@ -237,11 +240,9 @@ pub fn scan(
         .into_iter()
         .filter(|(_, m)| m.len() >= min)
         .map(|(c, m)| {
-            let values = score::group_values(&m, &own, &features.facts, rel, cfg);
+            let (values, pivot_at) = score::group_values(&m, &own, &features.facts, rel, cfg);
             let (fired, s) = score::score(&values, cfg);
             let facts = &features.facts;
-            let pooled = score::pooled_release_requests(&m, facts, rel.len());
-            let pivot_at = score::pivot(&pooled, rel, cfg.lists.release_window_min_requests).1;
             ClusterVerdict {
                 cluster: c,
                 name: names.get(&c).cloned().unwrap_or_default(),
@@ -302,7 +303,10 @@ pub fn scan(
     lap("score", &mut t, &mut timings);
 
     progress.stage("Attributing campaigns")?;
-    let (campaigns, unit_campaign) = attribute(conn, path, &features, &accounts, &clusters, cfg)?;
+    let alone: Vec<u32> = (0..n as u32)
+        .filter(|&i| accounts[i as usize].flagged && !accounts[i as usize].by_cluster)
+        .collect();
+    let (campaigns, unit_campaign) = attribute(conn, path, &features, &alone, &clusters, cfg)?;
     for (c, camp) in clusters.iter_mut().zip(&unit_campaign) {
         c.campaign = *camp;
         c.explanation = explain::explain(
@@ -329,6 +333,7 @@ pub fn scan(
         accounts,
         clusters,
         campaigns,
+        alone,
         cluster_baseline,
         population,
         blocks,
@@ -337,13 +342,13 @@ pub fn scan(
 }
 
 /// Groups flagged accounts into campaigns. Units are the flagged clusters
-/// (in `clusters` order) followed by each other flagged account alone.
+/// (in `clusters` order) followed by each account flagged alone.
 /// Returns the campaigns and the campaign of each cluster in `clusters`.
 fn attribute(
     conn: &Connection,
     path: &Path,
     features: &Features,
-    accounts: &[AccountVerdict],
+    alone: &[u32],
     clusters: &[ClusterVerdict],
     cfg: &DetectConfig,
 ) -> StoreResult<(Vec<Campaign>, Vec<Option<u32>>)> {
@@ -355,11 +360,7 @@ fn attribute(
             units.push(c.members.clone());
         }
     }
-    for (i, a) in accounts.iter().enumerate() {
-        if a.flagged && !a.by_cluster {
-            units.push(vec![i as u32]);
-        }
-    }
+    units.extend(alone.iter().map(|&i| vec![i]));
     let links = unit_links(conn, path, &units)?;
     let spans: Vec<(i64, i64)> = units
         .iter()

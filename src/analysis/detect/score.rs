@@ -65,14 +65,15 @@ pub fn own_values(
 }
 
 /// A group's values: the mean of its members' values (missing ones left
-/// out), except the release pivot, which pools the members' requests.
+/// out), except the release pivot, which pools the members' requests; and
+/// the release its pivot was largest at.
 pub fn group_values(
     members: &[u32],
     own: &[[f64; N]],
     facts: &[AccountFacts],
     releases: &[Release],
     cfg: &DetectConfig,
-) -> [f64; N] {
+) -> ([f64; N], Option<usize>) {
     let mut sum = [0.0f64; N];
     let mut count = [0u32; N];
     for &m in members {
@@ -89,17 +90,17 @@ pub fn group_values(
             v[i] = sum[i] / f64::from(count[i]);
         }
     }
-    v[index("release_pivot")] = pivot(
+    let (p, at) = pivot(
         &pooled_release_requests(members, facts, releases.len()),
         releases,
         cfg.lists.release_window_min_requests,
-    )
-    .0;
-    v
+    );
+    v[index("release_pivot")] = p;
+    (v, at)
 }
 
 /// Members' release-window requests added up, per release.
-pub fn pooled_release_requests(
+fn pooled_release_requests(
     members: &[u32],
     facts: &[AccountFacts],
     releases: usize,
