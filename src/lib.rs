@@ -19,9 +19,11 @@
 //! for writing.
 
 pub mod analysis;
+pub mod case;
 pub mod cli;
 pub mod export;
 pub mod generate;
+pub mod palette;
 pub mod pipeline;
 pub mod store;
 pub mod ui;

@@ -29,6 +29,12 @@ pub struct OpenOptions {
     pub taxonomy: Option<PathBuf>,
     /// Rebuild the case even if one exists.
     pub rebuild: bool,
+    /// Open the case for the analyst's work (campaigns, tags, notes):
+    /// writable where possible.
+    pub for_work: bool,
+    /// Open a case whose evidence changed since it was made (the analyst
+    /// was told); its tables describe the evidence as it was.
+    pub accept_changed_evidence: bool,
 }
 
 /// The derived columns added to `exchanges` while loading.
@@ -55,8 +61,8 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
     let source = Source::detect(path)?;
     if source.kind == SourceKind::Case {
         let case = Case::open(path, false)?;
-        case.check_evidence()?;
-        return Ok(case);
+        check_evidence(&case, opts)?;
+        return reopen(case, opts);
     }
     let case_path = opts
         .case_path
@@ -71,8 +77,8 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
                     .is_none_or(|m| *m == existing.meta.mapping);
                 if existing.meta.format == case::CASE_FORMAT && same_mapping && opts.ip_db.is_none()
                 {
-                    existing.check_evidence()?;
-                    return Ok(existing);
+                    check_evidence(&existing, opts)?;
+                    return reopen(existing, opts);
                 }
             }
             Err(StoreError::NotWhatItSays { .. }) => {
@@ -93,7 +99,26 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
     };
     build(&source, &case_path, &mapping, opts, progress, false)?;
     let case = Case::open(&case_path, false)?;
-    Ok(case)
+    reopen(case, opts)
+}
+
+/// The evidence check, unless the analyst accepted a changed evidence file
+/// (a missing one is never accepted).
+fn check_evidence(case: &Case, opts: &OpenOptions) -> StoreResult<()> {
+    match case.check_evidence() {
+        Err(StoreError::EvidenceChanged { .. }) if opts.accept_changed_evidence => Ok(()),
+        other => other,
+    }
+}
+
+/// The checked case, opened again for the analyst's work when asked.
+fn reopen(case: Case, opts: &OpenOptions) -> StoreResult<Case> {
+    if !opts.for_work {
+        return Ok(case);
+    }
+    let path = case.path.clone();
+    drop(case);
+    Case::open_for_work(&path)
 }
 
 /// What a build produced (used by benchmarks).

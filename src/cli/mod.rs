@@ -4,7 +4,9 @@
 pub mod bench;
 pub mod bench_graph;
 pub mod bench_ui;
+pub mod campaign;
 pub mod classify;
+pub mod export;
 pub mod generate;
 pub mod graph;
 pub mod import;
@@ -50,6 +52,12 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Score every account and cluster for distillation signals; write flagged.csv.
     Scan(scan::ScanArgs),
+    /// Create, change, list and show campaigns, tags and notes in a case (audited).
+    Campaign(campaign::CampaignArgs),
+    /// Write a campaign's evidence pack (CSV files, drafted timeline, charts, manifest).
+    Export(export::ExportArgs),
+    /// Check an evidence pack against its manifest; name every altered, missing or added file.
+    Verify(export::VerifyArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
     Generate(generate::GenerateArgs),
     /// Run a benchmark (see BENCHMARKS.md).
@@ -91,6 +99,8 @@ impl SourceArgs {
             ip_db: self.ip_db.clone(),
             taxonomy: self.taxonomy.clone(),
             rebuild: self.rebuild,
+            for_work: false,
+            accept_changed_evidence: false,
         })
     }
 }
@@ -127,6 +137,12 @@ pub fn run(command: Command) -> ExitCode {
         Command::Graph(a) => graph::run(&a),
         Command::Classify(a) => classify::run(&a),
         Command::Scan(a) => scan::run(&a),
+        Command::Campaign(a) => campaign::run(&a),
+        Command::Export(a) => export::run(&a),
+        Command::Verify(a) => match export::run_verify(&a) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         Command::Generate(a) => generate::run(&a),
         Command::Bench(a) => bench::run(&a),
     };

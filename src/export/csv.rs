@@ -89,6 +89,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> StoreResult<()> {
         .at(path, "cannot create the output file")?;
     tmp.write_all(bytes)
         .at(path, "cannot write the output file")?;
+    // Temporary files are private (0600); what we export is meant to be read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .at(path, "cannot move the output file into place")?;

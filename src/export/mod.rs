@@ -1,3 +1,10 @@
-//! Exports: CSV written the one safe way.
+//! What leaves the building: CSV written the one safe way, and evidence
+//! packs (CSV files, drafted timeline, charts, manifest) that a reviewer
+//! can verify.
 
+pub mod charts;
 pub mod csv;
+pub mod manifest;
+pub mod narrative;
+pub mod pack;
+pub mod svg;

@@ -192,6 +192,8 @@ pub struct Case {
     pub meta: CaseMeta,
     /// The connection (read-only unless opened for writing).
     pub conn: Connection,
+    /// Why the analyst's work cannot be saved in it, when opened read-only.
+    pub read_only: Option<String>,
 }
 
 impl Case {
@@ -213,7 +215,25 @@ impl Case {
             path: path.into(),
             meta,
             conn,
+            read_only: (!write).then(|| "opened read-only".to_owned()),
         })
+    }
+
+    /// Opens a case for the analyst's work: writable, with the campaign
+    /// tables in place; read-only, saying why, when it cannot be written
+    /// (a read-only folder, or another program holding it).
+    pub fn open_for_work(path: &Path) -> StoreResult<Case> {
+        match Case::open(path, true) {
+            Ok(case) => {
+                crate::case::store::ensure_tables(&case.conn, path)?;
+                Ok(case)
+            }
+            Err(write_err) => {
+                let mut case = Case::open(path, false)?;
+                case.read_only = Some(format!("cannot be written: {write_err}"));
+                Ok(case)
+            }
+        }
     }
 
     /// Checks that the evidence on disk is the evidence the case was made

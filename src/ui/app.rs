@@ -13,7 +13,8 @@ use super::notifications::Notifications;
 use super::opening::Opening;
 use super::session::Session;
 use super::{
-    account_detail, accounts, categories, chrome, exchanges, network, overview, suspects, timeline,
+    account_detail, accounts, campaigns, categories, chrome, exchanges, network, overview,
+    suspects, timeline,
 };
 use crate::analysis::selection::Selection;
 
@@ -34,6 +35,8 @@ pub struct State {
     pub timeline: timeline::TimelineState,
     /// Accounts table settings.
     pub accounts: accounts::AccountsState,
+    /// The analyst's name, written in the audit log and evidence packs.
+    pub analyst: String,
 }
 
 /// What a view may change besides its own state.
@@ -67,6 +70,11 @@ pub struct App {
     pub network: network::NetworkState,
     /// The Suspects view's state.
     pub suspects: suspects::SuspectsState,
+    /// The Campaigns view and its dialogs.
+    pub campaigns: campaigns::CampaignsState,
+    /// A source whose evidence changed since its case was made, and why:
+    /// the analyst is told before anything else and chooses.
+    pub evidence_changed: Option<(PathBuf, String)>,
 }
 
 impl App {
@@ -91,7 +99,12 @@ impl App {
             detail: account_detail::DetailState::default(),
             network: network::NetworkState::default(),
             suspects: suspects::SuspectsState::default(),
+            campaigns: campaigns::CampaignsState::default(),
+            evidence_changed: None,
         };
+        if app.state.analyst.trim().is_empty() {
+            app.state.analyst = crate::case::default_analyst();
+        }
         if let Some(rs) = cc.wgpu_render_state.as_ref() {
             network::gpu::install(rs);
             app.network.gpu_lines = true;
@@ -137,11 +150,20 @@ impl App {
         self.commands.push(command);
     }
 
-    fn start_open(&mut self, path: &Path, ctx: &egui::Context) {
+    fn start_open(&mut self, path: &Path, accept_changed_evidence: bool, ctx: &egui::Context) {
         if let Some(o) = &self.opening {
             o.cancel();
         }
-        self.opening = Some(Opening::start(path, ctx));
+        self.opening = Some(Opening::start(path, accept_changed_evidence, ctx));
+    }
+
+    fn analyst(&self) -> String {
+        let name = self.state.analyst.trim();
+        if name.is_empty() {
+            crate::case::default_analyst()
+        } else {
+            name.to_owned()
+        }
     }
 
     fn pick_with_dialog(&mut self, folder: bool, ctx: &egui::Context) {
@@ -181,7 +203,7 @@ impl App {
             Command::OpenFile => self.pick_with_dialog(false, ctx),
             Command::OpenFolder => self.pick_with_dialog(true, ctx),
             Command::OpenPath => self.chrome.show_path_field(),
-            Command::Open(path) => self.start_open(&path, ctx),
+            Command::Open(path) => self.start_open(&path, false, ctx),
             Command::Show(view) => self.state.view = view,
             Command::OpenAccount(id) => {
                 self.detail.account = Some(id);
@@ -211,6 +233,40 @@ impl App {
                 ctx.set_theme(self.state.theme);
             }
             Command::Help => self.chrome.help_open = !self.chrome.help_open,
+            Command::Undo | Command::Redo => {
+                let analyst = self.analyst();
+                let Some(s) = &mut self.session else { return };
+                let done = if command == Command::Undo {
+                    s.work.undo(&analyst).map(|l| format!("Undone: {l}"))
+                } else {
+                    s.work.redo(&analyst).map(|l| format!("Redone: {l}"))
+                };
+                match (done, &s.work.read_only) {
+                    (Some(line), _) => self.notifications.info(line),
+                    (None, Some(reason)) => self.notifications.info(format!(
+                        "Nothing to change: the case is read-only ({reason})"
+                    )),
+                    (None, None) => self.notifications.info("Nothing to undo or redo"),
+                }
+            }
+            Command::SelectionTo(target) => {
+                let sel = self.history.current().clone();
+                if let Some(s) = &self.session {
+                    if sel.is_empty() {
+                        self.notifications.info(
+                            "Select accounts first: a graph lasso, a Suspects cluster, rows of the accounts table or a timeline range",
+                        );
+                    } else {
+                        self.campaigns.open_dialog(target, &sel, s);
+                    }
+                }
+            }
+            Command::ExportPack(id) => {
+                if let Some(s) = &self.session {
+                    self.campaigns.open_export(id, s);
+                }
+            }
+            Command::Notify(message) => self.notifications.info(message),
         }
     }
 
@@ -221,13 +277,14 @@ impl App {
         let took = opening.started.elapsed();
         self.opening = None;
         match result {
-            Ok(case) => {
-                self.session = Some(Session::new(case, ctx));
+            Ok((case, book)) => {
+                self.session = Some(Session::new(case, book, ctx));
                 self.history = History::default();
                 self.exchanges = exchanges::ExchangesState::default();
                 self.detail = account_detail::DetailState::default();
                 self.network = network::NetworkState::default();
                 self.suspects = suspects::SuspectsState::default();
+                self.campaigns = campaigns::CampaignsState::default();
                 let absolute = std::path::absolute(&path).unwrap_or(path);
                 self.state.recent.retain(|p| *p != absolute);
                 self.state.recent.insert(0, absolute.clone());
@@ -238,11 +295,56 @@ impl App {
                     took.as_secs_f64()
                 ));
             }
+            Err(err @ crate::store::error::StoreError::EvidenceChanged { .. }) => {
+                self.evidence_changed = Some((path, format!("{err:#}")));
+            }
             Err(crate::store::error::StoreError::Cancelled) => {
                 self.notifications
                     .info(format!("Stopped opening {}", path.display()));
             }
             Err(err) => self.notifications.error(format!("{err:#}")),
+        }
+    }
+}
+
+impl App {
+    /// Tells the analyst the evidence changed since the case was made, and
+    /// lets them open the case anyway or leave it.
+    fn evidence_window(&mut self, ctx: &egui::Context) {
+        let Some((path, message)) = self.evidence_changed.clone() else {
+            return;
+        };
+        let mut choice = None;
+        egui::Window::new("The evidence has changed")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+                ui.label(&message);
+                ui.add_space(6.0);
+                ui.label(
+                    "The case's tables, campaigns and notes describe the evidence as it was when the case was made. \
+                     Opening it anyway shows that; rebuilding from the changed file needs a new case (distillscope summary PATH --rebuild).",
+                );
+                ui.add_space(6.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Open the case anyway").clicked() {
+                        choice = Some(true);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        choice = Some(false);
+                    }
+                });
+            });
+        match choice {
+            Some(true) => {
+                self.evidence_changed = None;
+                self.start_open(&path, true, ctx);
+            }
+            Some(false) => self.evidence_changed = None,
+            None => {}
         }
     }
 }
@@ -291,11 +393,28 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut commands = Vec::new();
+        let work = match &self.session {
+            Some(s) => chrome::WorkMenu {
+                undo: s.work.undo_label(),
+                redo: s.work.redo_label(),
+                campaigns: s
+                    .work
+                    .book()
+                    .campaigns
+                    .iter()
+                    .map(|c| (c.id, c.props.name.clone()))
+                    .collect(),
+                has_selection: !self.history.current().is_empty(),
+                open: true,
+            },
+            None => chrome::WorkMenu::default(),
+        };
         chrome::menu_bar(
             ui,
             &self.state.recent,
             self.history.can_go_back(),
             self.history.can_go_forward(),
+            &work,
             &mut commands,
         );
         let busy = self.is_busy();
@@ -312,6 +431,7 @@ impl eframe::App for App {
                 ui,
                 self.state.view,
                 self.history.current(),
+                session.work.book(),
                 &mut select,
                 &mut commands,
             );
@@ -330,7 +450,26 @@ impl eframe::App for App {
                 View::Account => account_detail::ui(ui, &mut cx, &mut self.detail),
                 View::Network => network::ui(ui, &mut cx, &mut self.network),
                 View::Suspects => suspects::ui(ui, &mut cx, &mut self.suspects),
+                View::Campaigns => {
+                    campaigns::ui(ui, &mut cx, &mut self.campaigns, &mut self.state.analyst)
+                }
             });
+            let analyst = {
+                let name = self.state.analyst.trim();
+                if name.is_empty() {
+                    crate::case::default_analyst()
+                } else {
+                    name.to_owned()
+                }
+            };
+            campaigns::selection_window(
+                ui.ctx(),
+                session,
+                &mut self.campaigns,
+                &analyst,
+                &mut commands,
+            );
+            campaigns::export_window(ui.ctx(), session, &mut self.campaigns, &analyst);
             if let Some(next) = select {
                 self.history.set(next);
             }
@@ -339,6 +478,7 @@ impl eframe::App for App {
                 chrome::welcome(ui, self.opening.as_ref(), &self.state.recent, &mut commands);
             });
         }
+        self.evidence_window(ui.ctx());
         chrome::path_window(ui.ctx(), &mut self.chrome, &mut commands);
         chrome::help_window(ui.ctx(), &mut self.chrome.help_open);
         self.notifications.ui(ui.ctx());

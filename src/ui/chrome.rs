@@ -40,11 +40,28 @@ fn command_button(ui: &mut egui::Ui, command: Command, enabled: bool, out: &mut 
 }
 
 /// The menu bar.
+/// What the Edit and Campaign menus offer.
+#[derive(Debug, Clone, Default)]
+pub struct WorkMenu {
+    /// What Undo would take back.
+    pub undo: Option<String>,
+    /// What Redo would do again.
+    pub redo: Option<String>,
+    /// The campaigns: id and name.
+    pub campaigns: Vec<(i64, String)>,
+    /// Whether anything is selected.
+    pub has_selection: bool,
+    /// Whether a case is open.
+    pub open: bool,
+}
+
+/// The menu bar.
 pub fn menu_bar(
     ui: &mut egui::Ui,
     recent: &[PathBuf],
     can_back: bool,
     can_forward: bool,
+    work: &WorkMenu,
     out: &mut Vec<Command>,
 ) {
     egui::Panel::top("menu_bar").show(ui, |ui| {
@@ -69,6 +86,28 @@ pub fn menu_bar(
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
+            ui.menu_button("Edit", |ui| {
+                let undo = work
+                    .undo
+                    .as_deref()
+                    .map(|l| format!("Undo {l}"))
+                    .unwrap_or_else(|| "Undo".into());
+                let redo = work
+                    .redo
+                    .as_deref()
+                    .map(|l| format!("Redo {l}"))
+                    .unwrap_or_else(|| "Redo".into());
+                for (cmd, label, enabled) in [
+                    (Command::Undo, undo, work.undo.is_some()),
+                    (Command::Redo, redo, work.redo.is_some()),
+                ] {
+                    let b = egui::Button::new(label).shortcut_text(cmd.shortcut_text(ui.ctx()));
+                    if ui.add_enabled(enabled, b).clicked() {
+                        out.push(cmd);
+                        ui.close();
+                    }
+                }
+            });
             ui.menu_button("View", |ui| {
                 for v in View::ALL {
                     command_button(ui, Command::Show(v), true, out);
@@ -82,6 +121,42 @@ pub fn menu_bar(
                 command_button(ui, Command::ClearSelection, true, out);
                 command_button(ui, Command::Cancel, true, out);
             });
+            ui.menu_button("Campaign", |ui| {
+                use super::campaigns::Target;
+                let sel = work.open && work.has_selection;
+                command_button(ui, Command::SelectionTo(Target::New), sel, out);
+                ui.add_enabled_ui(sel && !work.campaigns.is_empty(), |ui| {
+                    ui.menu_button("Add the selection to", |ui| {
+                        for (id, name) in &work.campaigns {
+                            if ui.button(name).clicked() {
+                                out.push(Command::SelectionTo(Target::Add(*id)));
+                                ui.close();
+                            }
+                        }
+                    });
+                    ui.menu_button("Remove the selection from", |ui| {
+                        for (id, name) in &work.campaigns {
+                            if ui.button(name).clicked() {
+                                out.push(Command::SelectionTo(Target::Remove(*id)));
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+                command_button(ui, Command::SelectionTo(Target::Tag), sel, out);
+                ui.separator();
+                ui.add_enabled_ui(!work.campaigns.is_empty(), |ui| {
+                    ui.menu_button("Export evidence pack", |ui| {
+                        for (id, name) in &work.campaigns {
+                            if ui.button(name).clicked() {
+                                out.push(Command::ExportPack(*id));
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+                command_button(ui, Command::Show(View::Campaigns), work.open, out);
+            });
             ui.menu_button("Help", |ui| {
                 command_button(ui, Command::Help, true, out);
             });
@@ -94,6 +169,7 @@ pub fn view_bar(
     ui: &mut egui::Ui,
     current: View,
     sel: &Selection,
+    book: &crate::case::Workbook,
     select: &mut Option<Selection>,
     out: &mut Vec<Command>,
 ) {
@@ -127,7 +203,7 @@ pub fn view_bar(
                 out.push(Command::Forward);
             }
             ui.separator();
-            selection_chips(ui, sel, select, out);
+            selection_chips(ui, sel, book, select, out);
         });
         ui.add_space(2.0);
     });
@@ -156,6 +232,7 @@ fn chip(ui: &mut egui::Ui, text: &str) -> bool {
 fn selection_chips(
     ui: &mut egui::Ui,
     sel: &Selection,
+    book: &crate::case::Workbook,
     select: &mut Option<Selection>,
     out: &mut Vec<Command>,
 ) {
@@ -180,7 +257,28 @@ fn selection_chips(
             *select = Some(s);
         }
     }
-    if sel.accounts.len() > 4 {
+    // A campaign's accounts read as the campaign (its filter chip).
+    let campaign = (!sel.accounts.is_empty())
+        .then(|| {
+            book.campaigns
+                .iter()
+                .find(|c| c.accounts.len() == sel.accounts.len() && c.accounts == sel.accounts)
+        })
+        .flatten();
+    if let Some(c) = campaign {
+        if chip(
+            ui,
+            &format!(
+                "campaign {} ({} accounts)",
+                c.props.name,
+                sel.accounts.len()
+            ),
+        ) {
+            let mut s = sel.clone();
+            s.accounts.clear();
+            *select = Some(s);
+        }
+    } else if sel.accounts.len() > 4 {
         if chip(ui, &format!("{} accounts", sel.accounts.len())) {
             let mut s = sel.clone();
             s.accounts.clear();
@@ -194,6 +292,13 @@ fn selection_chips(
                 *select = Some(s);
             }
         }
+    }
+    if ui
+        .button("➕ Campaign…")
+        .on_hover_text("Make a campaign of the selection's accounts (or add them to one from the Campaign menu)")
+        .clicked()
+    {
+        out.push(Command::SelectionTo(super::campaigns::Target::New));
     }
     if ui
         .button("Clear")

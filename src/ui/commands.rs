@@ -26,11 +26,13 @@ pub enum View {
     Network,
     /// Detection: suspicious clusters ranked, with their explanations.
     Suspects,
+    /// The analyst's campaigns, tags and notes; evidence packs.
+    Campaigns,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Overview,
         View::Timeline,
         View::Categories,
@@ -39,6 +41,7 @@ impl View {
         View::Account,
         View::Network,
         View::Suspects,
+        View::Campaigns,
     ];
 
     /// Tab title.
@@ -52,6 +55,7 @@ impl View {
             View::Account => "Account",
             View::Network => "Network",
             View::Suspects => "Suspects",
+            View::Campaigns => "Campaigns",
         }
     }
 }
@@ -83,6 +87,16 @@ pub enum Command {
     ToggleTheme,
     /// The shortcuts and how the views work.
     Help,
+    /// Take back the last change to campaigns, tags or notes.
+    Undo,
+    /// Do the last undone change again.
+    Redo,
+    /// Open the dialog that applies the selection to a campaign or a tag.
+    SelectionTo(super::campaigns::Target),
+    /// Open the export dialog of campaign `id`.
+    ExportPack(i64),
+    /// Show a message.
+    Notify(String),
 }
 
 impl Command {
@@ -97,6 +111,9 @@ impl Command {
             Command::Cancel,
             Command::ToggleTheme,
             Command::Help,
+            // Redo first: Ctrl+Z also matches Ctrl+Shift+Z logically.
+            Command::Redo,
+            Command::Undo,
         ]);
         out
     }
@@ -116,6 +133,18 @@ impl Command {
             Command::Cancel => "Cancel running work".into(),
             Command::ToggleTheme => "Switch dark / light theme".into(),
             Command::Help => "Keyboard shortcuts and help".into(),
+            Command::Undo => "Undo the last campaign, tag or note change".into(),
+            Command::Redo => "Redo the last undone change".into(),
+            Command::SelectionTo(t) => match t {
+                super::campaigns::Target::New => "New campaign from the selection…".into(),
+                super::campaigns::Target::Add(_) => "Add the selection to a campaign…".into(),
+                super::campaigns::Target::Remove(_) => {
+                    "Remove the selection from a campaign…".into()
+                }
+                super::campaigns::Target::Tag => "Tag the selection…".into(),
+            },
+            Command::ExportPack(_) => "Export evidence pack…".into(),
+            Command::Notify(m) => m.clone(),
         }
     }
 
@@ -136,6 +165,7 @@ impl Command {
                     Key::Num6,
                     Key::Num7,
                     Key::Num8,
+                    Key::Num9,
                 ];
                 let i = View::ALL.iter().position(|x| x == v)?;
                 k(Modifiers::COMMAND, keys[i])
@@ -146,7 +176,13 @@ impl Command {
             Command::Cancel => k(Modifiers::COMMAND, Key::Period),
             Command::ToggleTheme => k(Modifiers::COMMAND | Modifiers::SHIFT, Key::D),
             Command::Help => k(Modifiers::NONE, Key::F1),
-            Command::Open(_) | Command::OpenAccount(_) => None,
+            Command::Undo => k(Modifiers::COMMAND, Key::Z),
+            Command::Redo => k(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
+            Command::Open(_)
+            | Command::OpenAccount(_)
+            | Command::SelectionTo(_)
+            | Command::ExportPack(_)
+            | Command::Notify(_) => None,
         }
     }
 
@@ -165,6 +201,10 @@ impl Command {
             let Some(s) = cmd.shortcut() else { continue };
             // Escape in a text field leaves the field, not the selection.
             if typing && s.modifiers.is_none() && s.logical_key == Key::Escape {
+                continue;
+            }
+            // Ctrl+Z in a text field undoes the typing, not a campaign change.
+            if typing && matches!(cmd, Command::Undo | Command::Redo) {
                 continue;
             }
             if ctx.input_mut(|i| i.consume_shortcut(&s)) {

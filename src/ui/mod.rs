@@ -6,6 +6,8 @@
 pub mod account_detail;
 pub mod accounts;
 pub mod app;
+pub mod campaigns;
+pub mod casework;
 pub mod categories;
 pub mod chrome;
 pub mod commands;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 use std::time::Instant;
 
+use crate::case::Workbook;
 use crate::pipeline::{self, OpenOptions};
 use crate::store::case::Case;
 use crate::store::error::{StoreError, StoreResult};
@@ -19,12 +20,14 @@ pub struct Opening {
     pub progress: Progress,
     /// When it started.
     pub started: Instant,
-    rx: Receiver<StoreResult<Case>>,
+    rx: Receiver<StoreResult<(Case, Workbook)>>,
 }
 
 impl Opening {
     /// Starts opening `path` on a new thread; `ctx` is repainted as it goes.
-    pub fn start(path: &Path, ctx: &egui::Context) -> Opening {
+    /// `accept_changed_evidence` opens a case even though its evidence
+    /// changed (after the analyst was told).
+    pub fn start(path: &Path, accept_changed_evidence: bool, ctx: &egui::Context) -> Opening {
         let (tx, rx) = sync_channel(1);
         let repaint = ctx.clone();
         let progress = Progress::with_listener(move |_| repaint.request_repaint());
@@ -34,7 +37,19 @@ impl Opening {
         let spawned = std::thread::Builder::new()
             .name("case-open".into())
             .spawn(move || {
-                let result = pipeline::open(&job_path, &OpenOptions::default(), &job_progress);
+                let result = pipeline::open(
+                    &job_path,
+                    &OpenOptions {
+                        for_work: true,
+                        accept_changed_evidence,
+                        ..Default::default()
+                    },
+                    &job_progress,
+                )
+                .and_then(|case| {
+                    let book = crate::case::store::load(&case.conn, &case.path)?;
+                    Ok((case, book))
+                });
                 let _ = tx.send(result);
                 done.request_repaint();
             });
@@ -50,7 +65,7 @@ impl Opening {
     }
 
     /// The result, once there is one.
-    pub fn poll(&self) -> Option<StoreResult<Case>> {
+    pub fn poll(&self) -> Option<StoreResult<(Case, Workbook)>> {
         match self.rx.try_recv() {
             Ok(r) => Some(r),
             Err(TryRecvError::Empty) => None,

@@ -13,11 +13,13 @@ use crate::analysis::views::{
     self, ACCOUNT_BLOCK, AccountDetail, AccountQuery, AccountTable, AccountView, CategoryLift,
     Event, ExchangePage, Stack, Timeline,
 };
+use crate::case::Workbook;
 use crate::store::case::{Case, CaseMeta};
 use crate::store::error::StoreResult;
 use crate::store::progress::Progress;
 use crate::store::worker::{Poll, QueryWorker, Reply};
 
+use super::casework::CaseWork;
 use super::slot::Slot;
 
 /// An opened case and its views' data.
@@ -26,8 +28,10 @@ pub struct Session {
     pub case_path: PathBuf,
     /// What the case says about itself (evidence, hashes, mapping).
     pub meta: CaseMeta,
-    // Declared before `worker` so it stops first: its connection is a clone
-    // of the worker's, which must outlive it (duckdb-rs #312).
+    // Declared before `worker` so they stop first: their connections are
+    // clones of the worker's, which must outlive them (duckdb-rs #312).
+    /// The analyst's campaigns, tags and notes, and their writer.
+    pub work: CaseWork,
     scans: Option<QueryWorker>,
     worker: QueryWorker,
     ctx: egui::Context,
@@ -57,12 +61,25 @@ pub struct Session {
     pub scan: Slot<String, Scan>,
     /// Progress of the running scan.
     pub scan_progress: Progress,
+    /// The accounts a selection of days and categories covers.
+    pub selection_accounts: Slot<Selection, Vec<String>>,
 }
 
 impl Session {
-    /// Starts the worker on an opened case.
-    pub fn new(case: Case, ctx: &egui::Context) -> Session {
-        let Case { path, meta, conn } = case;
+    /// Starts the workers on an opened case and its workbook.
+    pub fn new(case: Case, book: Workbook, ctx: &egui::Context) -> Session {
+        let Case {
+            path,
+            meta,
+            conn,
+            read_only,
+        } = case;
+        let writer = if read_only.is_none() {
+            conn.try_clone().ok()
+        } else {
+            None
+        };
+        let work = CaseWork::new(book, read_only, writer, path.clone(), meta.clone(), ctx);
         // Queries that scan the whole log (account pages, exchange pages)
         // run on a second connection, so the views' quick queries never
         // wait behind them.
@@ -76,6 +93,7 @@ impl Session {
         Session {
             case_path: path,
             meta,
+            work,
             scans,
             worker: QueryWorker::spawn("case-queries", conn),
             ctx: ctx.clone(),
@@ -93,7 +111,28 @@ impl Session {
             graph: Slot::default(),
             scan: Slot::default(),
             scan_progress: Progress::default(),
+            selection_accounts: Slot::default(),
         }
+    }
+
+    /// Asks for the accounts active in a selection of days and categories
+    /// (with its accounts, if any, as a further filter).
+    pub fn want_selection_accounts(&mut self, sel: &Selection) {
+        let cond = sel.condition();
+        self.ask(
+            |s| &mut s.selection_accounts,
+            sel.clone(),
+            false,
+            move |c, p| {
+                views::query_rows(
+                    c,
+                    p,
+                    "accounts of the selection",
+                    &format!("SELECT DISTINCT account_id FROM account_day WHERE {cond} ORDER BY 1"),
+                    |r| r.get(0),
+                )
+            },
+        );
     }
 
     /// Asks for detection with the settings in `config_text` (TOML). It
@@ -342,10 +381,12 @@ impl Session {
                 self.detail.poll(),
                 self.graph.poll(),
                 self.scan.poll(),
+                self.selection_accounts.poll(),
             ]
             .into_iter()
             .flatten(),
         );
+        errors.extend(self.work.poll());
         errors
     }
 
@@ -362,6 +403,8 @@ impl Session {
             || self.detail.is_loading()
             || self.graph.is_loading()
             || self.scan.is_loading()
+            || self.selection_accounts.is_loading()
+            || self.work.is_busy()
             || !self.blocks.pending.is_empty()
     }
 

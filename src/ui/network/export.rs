@@ -11,6 +11,8 @@ use egui::{Color32, Rect};
 use super::draw::{self, Camera, Frame, Prim};
 use super::{NetworkState, ViewCtx};
 use crate::analysis::graph::scene::Scene;
+pub use crate::export::svg::png;
+use crate::export::svg::{escape, hex};
 
 /// What to save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,18 +23,6 @@ pub enum Format {
     Png,
     /// Shown nodes and edges.
     Csv,
-}
-
-fn hex(c: Color32) -> (String, f32) {
-    let [r, g, b, a] = c.to_srgba_unmultiplied();
-    (format!("#{r:02x}{g:02x}{b:02x}"), f32::from(a) / 255.0)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The frame as an SVG document of the canvas size.
@@ -102,26 +92,6 @@ pub fn svg(frame: &Frame, rect: Rect, background: Color32, text: Color32) -> Str
     }
     s.push_str("</svg>\n");
     s
-}
-
-/// Renders an SVG document to PNG bytes (labels in egui's own font).
-pub fn png(svg: &str) -> Result<Vec<u8>, String> {
-    let mut opt = resvg::usvg::Options::default();
-    let fonts = egui::FontDefinitions::default();
-    for data in fonts.font_data.values() {
-        opt.fontdb_mut()
-            .load_font_data(data.font.as_ref().as_ref().to_vec());
-    }
-    let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
-    let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
-        .ok_or("the picture has no size")?;
-    resvg::render(
-        &tree,
-        resvg::tiny_skia::Transform::default(),
-        &mut pixmap.as_mut(),
-    );
-    pixmap.encode_png().map_err(|e| e.to_string())
 }
 
 /// Shown nodes (accounts, hubs, closed clusters) and the edges among the
