@@ -118,6 +118,7 @@ fn main() {
         hub_links: true,
         gpu_lines,
         min_cluster_size: 1,
+        campaigns: &[],
     };
     let ctx = egui::Context::default();
     let _ = ctx.run_ui(egui::RawInput::default(), |_| {});

@@ -23,7 +23,13 @@ pub enum Stack {
     Category,
     /// One stack per busiest account of the selection, the rest as one.
     Account,
+    /// One stack per campaign (an account in several counts in the oldest),
+    /// the rest as one.
+    Campaign,
 }
+
+/// The stack of accounts in no campaign.
+pub const NO_CAMPAIGN: &str = "no campaign";
 
 /// How many accounts get their own stack.
 pub const TOP_ACCOUNT_STACKS: usize = 8;
@@ -35,6 +41,10 @@ pub struct Timeline {
     pub days: Vec<i32>,
     /// Group names, largest first.
     pub groups: Vec<String>,
+    /// Colours of named groups (`#rrggbb`, campaigns); others take the
+    /// category palette.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub colours: std::collections::BTreeMap<String, String>,
     /// counts[group][day index].
     pub counts: Vec<Vec<i64>>,
 }
@@ -76,6 +86,7 @@ impl Timeline {
             days,
             groups,
             counts,
+            colours: Default::default(),
         }
     }
 }
@@ -128,11 +139,41 @@ pub fn timeline(
                     sum(n)::BIGINT
              FROM f GROUP BY ALL"
         ),
+        Stack::Campaign if crate::case::store::has_tables(conn) => format!(
+            "WITH f AS (SELECT account_id, day, sum(exchanges) AS n FROM account_day WHERE {cond} GROUP BY ALL),
+             m AS (SELECT ca.account_id, min_by(c.name, c.id) AS name
+                   FROM campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id GROUP BY ca.account_id)
+             SELECT {DAY_NUMBER}, coalesce(m.name, '{NO_CAMPAIGN}'), sum(n)::BIGINT
+             FROM f LEFT JOIN m USING (account_id) GROUP BY ALL"
+        ),
+        Stack::Campaign => format!(
+            "SELECT {DAY_NUMBER}, '{NO_CAMPAIGN}', sum(exchanges)::BIGINT FROM account_day WHERE {cond} GROUP BY ALL"
+        ),
     };
     let cells = query_rows(conn, path, "timeline query", &sql, |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    Ok(Timeline::from_cells(cells))
+    let mut t = Timeline::from_cells(cells);
+    if stack == Stack::Campaign {
+        if let Some(i) = t.groups.iter().position(|g| g == NO_CAMPAIGN) {
+            let g = t.groups.remove(i);
+            let c = t.counts.remove(i);
+            t.groups.push(g);
+            t.counts.push(c);
+        }
+        if crate::case::store::has_tables(conn) {
+            t.colours = query_rows(
+                conn,
+                path,
+                "campaign colours",
+                "SELECT name, colour FROM campaigns",
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
+        }
+    }
+    Ok(t)
 }
 
 /// Exchanges per hour (0..24) of one day, by category, for the selection

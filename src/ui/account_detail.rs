@@ -17,6 +17,8 @@ pub struct DetailState {
     /// The account on the page.
     pub account: Option<String>,
     typed: String,
+    tag: String,
+    note: String,
 }
 
 /// Draws the account page.
@@ -77,16 +79,17 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState) {
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink(false)
-        .show(ui, |ui| page(ui, cx, &d));
+        .show(ui, |ui| page(ui, cx, st, &d));
 }
 
-fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
+fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState, d: &AccountDetail) {
     ui.heading(&d.account_id);
     if d.attributes.is_empty() && d.timeline.days.is_empty() {
         ui.weak("No such account in this case.");
         return;
     }
     detection(ui, cx, &d.account_id);
+    casework(ui, cx, st, &d.account_id);
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
         ui.strong("Attributes");
@@ -127,7 +130,7 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, d: &AccountDetail) {
     });
     ui.add_space(8.0);
     ui.strong("Exchanges per day");
-    plots::legend_strip(ui, &d.timeline.groups, &|_| false);
+    plots::legend_strip(ui, &d.timeline, &|_| false);
     let charts = plots::stacked_bars(&d.timeline, f64::from);
     Plot::new("detail_timeline")
         .height(200.0)
@@ -343,4 +346,83 @@ fn detection(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, account: &str) {
         }
     });
     ui.add_space(6.0);
+}
+
+/// The account's campaigns and tags (a tag added or removed here is one
+/// audited change), and the notes pinned to it.
+fn casework(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState, account: &str) {
+    let book = cx.session.work.book().clone();
+    let one: std::collections::BTreeSet<String> = [account.to_owned()].into();
+    let mut edit = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Campaigns");
+        let mut any = false;
+        for c in book.campaigns_of(account) {
+            any = true;
+            ui.colored_label(
+                super::campaigns::colour(&c.props.colour),
+                format!("■ {} ({})", c.props.name, c.props.status.name()),
+            );
+        }
+        if !any {
+            ui.weak("none");
+        }
+        ui.separator();
+        ui.strong("Tags");
+        for t in book.tags_of(account).into_iter().flatten() {
+            if ui
+                .button(format!("#{t} ×"))
+                .on_hover_text("Remove this tag")
+                .clicked()
+            {
+                edit = Some(crate::case::Edit::Untag {
+                    accounts: one.clone(),
+                    tag: t.clone(),
+                });
+            }
+        }
+        ui.add(
+            egui::TextEdit::singleline(&mut st.tag)
+                .hint_text("new tag")
+                .desired_width(110.0),
+        );
+        if ui
+            .add_enabled(!st.tag.trim().is_empty(), egui::Button::new("Tag"))
+            .clicked()
+        {
+            edit = Some(crate::case::Edit::Tag {
+                accounts: one.clone(),
+                tag: std::mem::take(&mut st.tag),
+            });
+        }
+    });
+    for n in book
+        .notes
+        .iter()
+        .filter(|n| n.target == crate::case::NoteTarget::Account(account.to_owned()))
+    {
+        ui.label(format!("✎ {} · {}: {}", n.author, n.at, n.text));
+    }
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut st.note)
+                .hint_text("Pin a note to this account")
+                .desired_width(420.0),
+        );
+        if ui
+            .add_enabled(!st.note.trim().is_empty(), egui::Button::new("Pin note"))
+            .clicked()
+        {
+            edit = Some(crate::case::Edit::AddNote {
+                target: crate::case::NoteTarget::Account(account.to_owned()),
+                text: std::mem::take(&mut st.note),
+            });
+        }
+    });
+    if let Some(e) = edit
+        && let Err(msg) = cx.session.work.apply(&e, cx.analyst)
+    {
+        cx.commands.push(Command::Notify(msg));
+    }
+    ui.add_space(4.0);
 }

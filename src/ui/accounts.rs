@@ -86,6 +86,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut AccountsState) {
     let mut clicked: Option<String> = None;
     let mut opened: Option<String> = None;
     let selected = &cx.selection.accounts;
+    let book = cx.session.work.book().clone();
     let session = &mut *cx.session;
     let marker = theme::tokens(ui).selection;
     egui::ScrollArea::horizontal().show(ui, |ui| {
@@ -103,6 +104,10 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut AccountsState) {
                     .clip(true)
                     .resizable(true),
             );
+            if col == AccountColumn::Account {
+                // The analyst's campaigns and tags, right after the id.
+                builder = builder.column(Column::initial(190.0).at_least(60.0).clip(true).resizable(true));
+            }
         }
         builder
             .header(24.0, |mut header| {
@@ -125,6 +130,13 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut AccountsState) {
                             sort_clicked = Some(col);
                         }
                     });
+                    if col == AccountColumn::Account {
+                        header.col(|ui| {
+                            ui.strong("Campaigns · tags").on_hover_text(
+                                "The campaigns each account belongs to (in their colours) and its tags",
+                            );
+                        });
+                    }
                 }
             })
             .body(|body| {
@@ -148,6 +160,9 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut AccountsState) {
                             };
                             ui.add(egui::Label::new(label).selectable(false).truncate());
                         });
+                        if col == AccountColumn::Account {
+                            row.col(|ui| campaign_cell(ui, &book, id));
+                        }
                     }
                     let r = row.response();
                     if r.double_clicked() {
@@ -180,6 +195,31 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut AccountsState) {
     } else if let Some(id) = clicked {
         let add = ui.input(|i| i.modifiers.command);
         select_account(cx, id, add);
+    }
+}
+
+/// An account's campaigns as coloured names, then its tags.
+fn campaign_cell(ui: &mut egui::Ui, book: &crate::case::Workbook, id: &str) {
+    ui.spacing_mut().item_spacing.x = 4.0;
+    for c in book.campaigns_of(id) {
+        let col = super::campaigns::colour(&c.props.colour);
+        ui.add(
+            egui::Label::new(egui::RichText::new(format!("■ {}", c.props.name)).color(col))
+                .selectable(false)
+                .truncate(),
+        );
+    }
+    if let Some(tags) = book.tags_of(id) {
+        let text = tags
+            .iter()
+            .map(|t| format!("#{t}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ui.add(
+            egui::Label::new(egui::RichText::new(text).color(theme::tokens(ui).muted))
+                .selectable(false)
+                .truncate(),
+        );
     }
 }
 

@@ -49,6 +49,8 @@ pub struct ViewCtx<'a> {
     pub select: &'a mut Option<Selection>,
     /// Commands queued by the view.
     pub commands: &'a mut Vec<Command>,
+    /// The analyst's name, for the audit log.
+    pub analyst: &'a str,
 }
 
 /// The distillscope window.
@@ -425,6 +427,7 @@ impl eframe::App for App {
             busy,
             &mut commands,
         );
+        let analyst = self.analyst();
         if let Some(session) = &mut self.session {
             let mut select = None;
             chrome::view_bar(
@@ -440,6 +443,7 @@ impl eframe::App for App {
                 selection: self.history.current(),
                 select: &mut select,
                 commands: &mut commands,
+                analyst: &analyst,
             };
             egui::CentralPanel::default().show(ui, |ui| match self.state.view {
                 View::Overview => overview::ui(ui, &mut cx),
@@ -454,14 +458,6 @@ impl eframe::App for App {
                     campaigns::ui(ui, &mut cx, &mut self.campaigns, &mut self.state.analyst)
                 }
             });
-            let analyst = {
-                let name = self.state.analyst.trim();
-                if name.is_empty() {
-                    crate::case::default_analyst()
-                } else {
-                    name.to_owned()
-                }
-            };
             campaigns::selection_window(
                 ui.ctx(),
                 session,

@@ -218,7 +218,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut CampaignsState, anal
         .show(ui, |ui| {
             let has_sel = !cx.selection.is_empty();
             if ui
-                .add_enabled(has_sel, egui::Button::new("➕ New campaign from the selection…"))
+                .add_enabled(has_sel, egui::Button::new("New campaign from the selection…"))
                 .on_disabled_hover_text("Select accounts first: a graph lasso, a Suspects cluster, table rows or a timeline range")
                 .clicked()
             {
@@ -249,7 +249,11 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut CampaignsState, anal
                     ui.add_space(10.0);
                     ui.strong("Tags");
                     for (t, n) in tags {
-                        ui.label(format!("{t}: {} accounts", group_digits(n as i64)));
+                        ui.label(format!(
+                            "{t}: {} account{}",
+                            group_digits(n as i64),
+                            if n == 1 { "" } else { "s" }
+                        ));
                     }
                 }
             });
@@ -380,7 +384,7 @@ fn actions(
             cx.commands.push(Command::SelectionTo(Target::Remove(c.id)));
         }
         if ui
-            .add_enabled(cx.session.work.export.is_none(), egui::Button::new("📦 Export evidence pack…"))
+            .add_enabled(cx.session.work.export.is_none(), egui::Button::new("Export evidence pack…"))
             .clicked()
         {
             st.open_export(c.id, cx.session);
@@ -592,6 +596,8 @@ pub fn selection_window(
     let accounts = selection_accounts(session, &d.selection);
     egui::Window::new(title)
         .id(egui::Id::unique("selection_dialog"))
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
@@ -720,6 +726,8 @@ pub fn export_window(
     let mut close = false;
     egui::Window::new("Export evidence pack")
         .id(egui::Id::unique("export_dialog"))
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
         .open(&mut open)
         .collapsible(false)
         .default_width(560.0)

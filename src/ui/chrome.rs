@@ -294,7 +294,7 @@ fn selection_chips(
         }
     }
     if ui
-        .button("➕ Campaign…")
+        .button("+ Campaign…")
         .on_hover_text("Make a campaign of the selection's accounts (or add them to one from the Campaign menu)")
         .clicked()
     {

@@ -13,7 +13,7 @@ use crate::analysis::views::{Event, Timeline};
 pub fn stacked_bars(t: &Timeline, x: impl Fn(i32) -> f64) -> Vec<BarChart> {
     let mut charts: Vec<BarChart> = Vec::with_capacity(t.groups.len());
     for (gi, group) in t.groups.iter().enumerate() {
-        let color = theme::category_color(group);
+        let color = group_colour(t, group);
         let bars = t
             .days
             .iter()
@@ -129,6 +129,19 @@ pub fn count_label(mark: GridMark) -> String {
     }
 }
 
+/// The colour of a group of `t`: its own (a campaign's) or the palette's.
+pub fn group_colour(t: &Timeline, group: &str) -> egui::Color32 {
+    match t.colours.get(group) {
+        Some(hex) => super::campaigns::colour(hex),
+        None => theme::category_color(group),
+    }
+}
+
+fn group_swatch(ui: &mut egui::Ui, t: &Timeline, group: &str) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, group_colour(t, group));
+}
+
 /// The hover card of one bucket: total, then each group.
 pub fn bucket_card(ui: &mut egui::Ui, title: &str, t: &Timeline, index: usize, events: &[&Event]) {
     ui.strong(title);
@@ -146,7 +159,7 @@ pub fn bucket_card(ui: &mut egui::Ui, title: &str, t: &Timeline, index: usize, e
         .min_col_width(0.0)
         .show(ui, |ui| {
             for (g, n) in rows {
-                theme::swatch(ui, g);
+                group_swatch(ui, t, g);
                 ui.label(g);
                 ui.label(group_digits(n));
                 ui.end_row();
@@ -163,13 +176,13 @@ pub fn bucket_card(ui: &mut egui::Ui, title: &str, t: &Timeline, index: usize, e
 /// A legend strip: one swatch and name per group; clicking a name returns it.
 pub fn legend_strip(
     ui: &mut egui::Ui,
-    groups: &[String],
+    t: &Timeline,
     chosen: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
     let mut clicked = None;
     ui.horizontal_wrapped(|ui| {
-        for g in groups {
-            theme::swatch(ui, g);
+        for g in &t.groups {
+            group_swatch(ui, t, g);
             if ui.selectable_label(chosen(g), g).clicked() {
                 clicked = Some(g.clone());
             }

@@ -40,7 +40,8 @@ pub struct Session {
     /// Model releases and enforcement.
     pub events: Slot<(), Vec<Event>>,
     /// Exchanges per day.
-    pub timeline: Slot<(Selection, Stack), Timeline>,
+    /// (the workbook revision is part of the key when stacked by campaign).
+    pub timeline: Slot<(Selection, Stack, u64), Timeline>,
     /// Exchanges per hour of one day.
     pub hours: Slot<(Selection, i32), Timeline>,
     /// Categories against the baseline.
@@ -253,7 +254,15 @@ impl Session {
         let job_sel = sel.clone();
         self.ask(
             |s| &mut s.timeline,
-            (sel.clone(), stack),
+            (
+                sel.clone(),
+                stack,
+                if stack == Stack::Campaign {
+                    self.work.revision
+                } else {
+                    0
+                },
+            ),
             false,
             move |c, p| views::timeline(c, p, &job_sel, stack),
         );

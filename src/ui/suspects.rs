@@ -380,6 +380,15 @@ fn buttons(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan, row: Row, n: us
             select_row(cx, scan, row);
             cx.commands.push(Command::Show(View::Timeline));
         }
+        if ui
+            .button("New campaign…")
+            .on_hover_text("Select these accounts and make a campaign of them")
+            .clicked()
+        {
+            select_row(cx, scan, row);
+            cx.commands
+                .push(Command::SelectionTo(super::campaigns::Target::New));
+        }
     });
 }
 

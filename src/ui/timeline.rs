@@ -1,7 +1,7 @@
 //! Timeline: exchanges per day, stacked by category or account, with events
 //! marked; drag to select days, click a day for its hours.
 
-use egui_plot::{Axis, Plot, Span};
+use egui_plot::{Axis, Plot, PlotPoint, Span, Text, VLine};
 use serde::{Deserialize, Serialize};
 
 use super::app::ViewCtx;
@@ -10,6 +10,7 @@ use super::theme;
 use crate::analysis::days;
 use crate::analysis::selection::DayRange;
 use crate::analysis::views::Stack;
+use crate::case::{Edit, NoteTarget};
 
 /// Timeline settings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -22,6 +23,9 @@ pub struct TimelineState {
     /// The range being dragged (start, current), in plot units.
     #[serde(skip)]
     pub brush: Option<(f64, f64)>,
+    /// A note being written for the drilled day.
+    #[serde(skip)]
+    pub note: String,
 }
 
 /// Draws the timeline.
@@ -32,6 +36,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState) {
         ui.label("Stack by");
         ui.selectable_value(&mut st.stack, Stack::Category, "Category");
         ui.selectable_value(&mut st.stack, Stack::Account, "Account");
+        ui.selectable_value(&mut st.stack, Stack::Campaign, "Campaign");
         ui.separator();
         match cx.selection.days {
             Some(r) => {
@@ -68,9 +73,19 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState) {
     let charts = plots::stacked_bars(&t, f64::from);
     let x_range = (f64::from(t.days[0]), f64::from(t.days[t.days.len() - 1]));
     let marks = plots::event_marks(&events, top, x_range);
+    let book = cx.session.work.book().clone();
+    let day_notes: Vec<(i32, String)> = book
+        .notes
+        .iter()
+        .filter_map(|n| match n.target {
+            NoteTarget::Day(d) => Some((d, n.text.clone())),
+            _ => None,
+        })
+        .collect();
+    let note_colour = tokens.selection;
     // The legend doubles as a filter: click a category (or account) to select it.
     let chosen = |g: &str| cx.selection.categories.contains(g) || cx.selection.accounts.contains(g);
-    if let Some(g) = plots::legend_strip(ui, &t.groups, &chosen) {
+    if let Some(g) = plots::legend_strip(ui, &t, &chosen) {
         let mut s = cx.selection.clone();
         match st.stack {
             Stack::Category => {
@@ -84,6 +99,12 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState) {
                 }
             }
             Stack::Account => {}
+            Stack::Campaign => {
+                // A campaign's legend entry selects its accounts.
+                if let Some(c) = cx.session.work.book().campaign(&g) {
+                    s.accounts = c.accounts.clone();
+                }
+            }
         }
         *cx.select = Some(s);
     }
@@ -120,6 +141,27 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState) {
             for (line, text) in marks {
                 plot.vline(line);
                 plot.text(text);
+            }
+            // The analyst's notes pinned to days: dotted lines, short text.
+            for (d, text) in &day_notes {
+                let x = f64::from(*d);
+                plot.vline(
+                    VLine::new("", x)
+                        .color(note_colour)
+                        .style(egui_plot::LineStyle::dotted_dense())
+                        .allow_hover(false),
+                );
+                let short: String = text.chars().take(32).collect();
+                plot.text(
+                    Text::new(
+                        "",
+                        PlotPoint::new(x, top * 0.96),
+                        egui::RichText::new(format!("✎ {short}")).size(11.0),
+                    )
+                    .color(note_colour)
+                    .anchor(egui::Align2::LEFT_TOP)
+                    .allow_hover(false),
+                );
             }
         });
     let pointer_day = |pos: egui::Pos2| resp.transform.value_from_position(pos).x;
@@ -194,6 +236,7 @@ fn hours_ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState, day
             ui.spinner();
         }
     });
+    day_notes(ui, cx, st, day);
     let Some(h) = cx.session.hours.value().cloned() else {
         return;
     };
@@ -245,4 +288,40 @@ fn hours_ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState, day
             });
         }
     }
+}
+
+/// The notes pinned to `day`, and a field to pin one more.
+fn day_notes(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut TimelineState, day: i32) {
+    let book = cx.session.work.book().clone();
+    for n in book
+        .notes
+        .iter()
+        .filter(|n| n.target == NoteTarget::Day(day))
+    {
+        ui.label(format!("✎ {} · {}: {}", n.author, n.at, n.text));
+    }
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut st.note)
+                .hint_text(format!("Pin a note to {}", days::iso(day)))
+                .desired_width(420.0),
+        );
+        if ui
+            .add_enabled(!st.note.trim().is_empty(), egui::Button::new("Pin note"))
+            .clicked()
+        {
+            let edit = Edit::AddNote {
+                target: NoteTarget::Day(day),
+                text: st.note.clone(),
+            };
+            match cx.session.work.apply(&edit, cx.analyst) {
+                Ok(line) => {
+                    st.note.clear();
+                    cx.commands
+                        .push(super::commands::Command::Notify(format!("Saved: {line}")));
+                }
+                Err(e) => cx.commands.push(super::commands::Command::Notify(e)),
+            }
+        }
+    });
 }

@@ -86,11 +86,18 @@ pub enum Colour {
     Category,
     /// Exchanges, light to dark.
     Volume,
+    /// The analyst's campaigns in their colours, other accounts grey.
+    Campaign,
 }
 
 impl Colour {
     /// Every mode, in menu order.
-    pub const ALL: [Colour; 3] = [Colour::Cluster, Colour::Category, Colour::Volume];
+    pub const ALL: [Colour; 4] = [
+        Colour::Cluster,
+        Colour::Category,
+        Colour::Volume,
+        Colour::Campaign,
+    ];
 
     /// Menu text.
     pub fn label(self) -> &'static str {
@@ -98,6 +105,7 @@ impl Colour {
             Colour::Cluster => "cluster",
             Colour::Category => "top category",
             Colour::Volume => "volume",
+            Colour::Campaign => "campaign",
         }
     }
 }
@@ -129,6 +137,9 @@ pub struct DrawOptions<'a> {
     /// Put links between nodes in [`Frame::lines`] for the GPU (wgpu)
     /// instead of the CPU mesh; ignored when recording.
     pub gpu_lines: bool,
+    /// Campaign colour of every account node (transparent: in none), for
+    /// [`Colour::Campaign`].
+    pub campaigns: &'a [Color32],
 }
 
 /// A label to paint (text needs fonts, so the caller paints it).
@@ -293,7 +304,13 @@ fn volume_colour(volume: u64, dark: bool) -> Color32 {
 }
 
 /// The colour of node `n`.
-pub fn node_colour(scene: &Scene, n: usize, colour: Colour, dark: bool) -> Color32 {
+pub fn node_colour(
+    scene: &Scene,
+    n: usize,
+    colour: Colour,
+    dark: bool,
+    campaigns: &[Color32],
+) -> Color32 {
     let g = &scene.graph;
     if g.is_hub(n) {
         return if dark {
@@ -309,6 +326,10 @@ pub fn node_colour(scene: &Scene, n: usize, colour: Colour, dark: bool) -> Color
             .get(n)
             .map_or(Color32::GRAY, |c| theme::category_color(c)),
         Colour::Volume => volume_colour(g.volume[n], dark),
+        Colour::Campaign => match campaigns.get(n) {
+            Some(c) if *c != Color32::TRANSPARENT => *c,
+            _ => Color32::from_gray(if dark { 70 } else { 190 }),
+        },
     }
 }
 
@@ -565,7 +586,7 @@ pub fn frame(
     node_mesh.mesh.indices.reserve(out.nodes.len() * 36);
     for &(n, p, r) in &out.nodes {
         let n = n as usize;
-        let col = node_colour(scene, n, opt.colour, opt.dark);
+        let col = node_colour(scene, n, opt.colour, opt.dark, opt.campaigns);
         if g.is_hub(n) {
             node_mesh.square(p, r * 0.8, col);
         } else {
@@ -672,6 +693,7 @@ mod tests {
                 hub_links: false,
                 gpu_lines: false,
                 min_cluster_size: min,
+                campaigns: &[],
             };
             let f = frame(&s, &s.graph.x, &s.graph.y, &cam, rect, &opt);
             let mut discs: Vec<u32> = f.discs.iter().map(|d| d.0).collect();

@@ -60,6 +60,8 @@ pub struct NetworkState {
     last_rect: egui::Rect,
     dark: bool,
     saving: Option<std::sync::mpsc::Receiver<Result<Option<std::path::PathBuf>, String>>>,
+    /// Workbook revision, scene and the campaign colour of every node.
+    campaign_colours: (u64, usize, Vec<egui::Color32>),
 }
 
 /// What the details panel shows.
@@ -105,6 +107,7 @@ impl Default for NetworkState {
             last_rect: egui::Rect::from_min_size(egui::Pos2::ZERO, vec2(1280.0, 720.0)),
             dark: true,
             saving: None,
+            campaign_colours: (0, 0, Vec::new()),
         }
     }
 }
@@ -223,7 +226,32 @@ impl NetworkState {
             hub_links: self.hub_links,
             gpu_lines: self.gpu_lines,
             min_cluster_size: self.min_cluster_size,
+            campaigns: &self.campaign_colours.2,
         }
+    }
+
+    /// Recolours the account nodes by campaign when the campaigns changed.
+    fn update_campaign_colours(
+        &mut self,
+        scene: &Arc<Scene>,
+        book: &crate::case::Workbook,
+        revision: u64,
+    ) {
+        let key = Arc::as_ptr(scene) as usize;
+        if self.campaign_colours.0 == revision && self.campaign_colours.1 == key {
+            return;
+        }
+        let g = &scene.graph;
+        let mut colours = vec![egui::Color32::TRANSPARENT; g.node_count()];
+        for c in &book.campaigns {
+            let col = super::campaigns::colour(&c.props.colour);
+            for (n, id) in g.accounts.iter().enumerate() {
+                if colours[n] == egui::Color32::TRANSPARENT && c.accounts.contains(id) {
+                    colours[n] = col;
+                }
+            }
+        }
+        self.campaign_colours = (revision, key, colours);
     }
 
     /// The node the details panel shows, if any.
@@ -264,6 +292,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut NetworkState) {
             st.saving = None;
         }
     }
+    st.update_campaign_colours(&scene, cx.session.work.book(), cx.session.work.revision);
     toolbar(ui, cx, st, &scene);
     egui::Panel::right("network_details")
         .resizable(true)
