@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::app::{accounts_total, app_on, busiest_account, opened_sample, settle, show};
+use common::app::{
+    accounts_total, app_on, busiest_account, opened, opened_sample, own_sample_case, settle, show,
+};
 use distillscope::analysis::views::AccountColumn;
 use distillscope::ui::App;
 use distillscope::ui::commands::View;
@@ -302,4 +304,231 @@ fn the_suspects_view_explains_a_cluster_and_selects_it_everywhere() {
             .is_some(),
         "the evaluation harness row (infrastructure at half weight) is listed"
     );
+}
+
+/// Shift-drags a box from `from` to `to` on the Network canvas.
+fn box_select(h: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
+    h.get_by_label("box").click();
+    h.step();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT));
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=6 {
+        h.hover_at(from + (to - from) * (i as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    settle(h);
+}
+
+fn campaigns(h: &Harness<'_, App>) -> Vec<(String, std::collections::BTreeSet<String>)> {
+    h.state()
+        .session()
+        .expect("open")
+        .work
+        .book()
+        .campaigns
+        .iter()
+        .map(|c| (c.props.name.clone(), c.accounts.clone()))
+        .collect()
+}
+
+#[test]
+fn a_box_in_the_network_becomes_a_campaign_that_undo_and_redo_take_back_and_restore() {
+    let (_dir, case) = own_sample_case();
+    let mut h = opened(case.clone());
+    show(&mut h, View::Network);
+    settle(&mut h);
+    let scene = h.state().network.scene().expect("the graph").clone();
+    h.get_by_label("Fit").click();
+    settle(&mut h);
+    let small = (scene.graph.clusters.len() - 1) as u32;
+    let at = h.state().network.screen_of_cluster(small).expect("drawn");
+    box_select(
+        &mut h,
+        at - egui::vec2(12.0, 12.0),
+        at + egui::vec2(12.0, 12.0),
+    );
+    let selected = h.state().selection().accounts.clone();
+    assert!(!selected.is_empty(), "the box selected accounts");
+    // The selection bar's button opens the dialog; the campaign gets a name.
+    h.get_by_label("+ Campaign…").click();
+    settle(&mut h);
+    assert!(
+        h.get_all_by_label(&format!("{} accounts", selected.len()))
+            .next()
+            .is_some(),
+        "the dialog counts the selection"
+    );
+    h.get_all_by_value("Campaign 1")
+        .next()
+        .expect("the name field")
+        .focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_all_by_value("Campaign 1")
+        .next()
+        .expect("the name field")
+        .type_text("Lasso ring");
+    h.step();
+    h.get_by_label("Create").click();
+    settle(&mut h);
+    assert_eq!(
+        campaigns(&h),
+        vec![("Lasso ring".to_owned(), selected.clone())]
+    );
+    // The selection chip reads as the campaign, and the Campaigns view lists it.
+    h.get_by_label_contains("campaign Lasso ring");
+    show(&mut h, View::Campaigns);
+    h.get_by_label_contains("Lasso ring  ·  suspected");
+    // Ctrl+Z takes it back, Ctrl+Shift+Z restores it.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut h);
+    assert!(campaigns(&h).is_empty());
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    settle(&mut h);
+    assert_eq!(campaigns(&h).len(), 1);
+    // Closed and opened again, the case holds it.
+    drop(h);
+    let h = opened(case);
+    assert_eq!(campaigns(&h), vec![("Lasso ring".to_owned(), selected)]);
+}
+
+#[test]
+fn a_timeline_range_becomes_a_campaign_and_its_accounts_are_tagged() {
+    let (_dir, case) = own_sample_case();
+    let mut h = opened(case);
+    show(&mut h, View::Timeline);
+    let (from, to) = (egui::pos2(400.0, 450.0), egui::pos2(520.0, 450.0));
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    h.hover_at(egui::pos2(460.0, 450.0));
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    settle(&mut h);
+    let range = h.state().selection().days.expect("a brushed range");
+    // The dialog finds the accounts active in the range, then makes the campaign.
+    h.get_by_label("+ Campaign…").click();
+    settle(&mut h);
+    h.get_by_label("Create").click();
+    settle(&mut h);
+    let made = campaigns(&h);
+    assert_eq!(made.len(), 1);
+    let active: Vec<String> = h
+        .state()
+        .session()
+        .and_then(|s| s.selection_accounts.value().map(|v| v.to_vec()))
+        .expect("the range's accounts");
+    assert_eq!(made[0].1, active.iter().cloned().collect());
+    assert!(
+        !active.is_empty() && active.len() < 5218,
+        "{} accounts",
+        active.len()
+    );
+    // The Campaign menu (first of the labels: the menu bar) tags the same selection.
+    h.get_all_by_label("Campaign")
+        .next()
+        .expect("the menu")
+        .click();
+    settle(&mut h);
+
+    h.get_by_label_contains("Tag the selection…").click();
+    settle(&mut h);
+    let is_tag =
+        |n: &egui_kittest::kittest::AccessKitNode<'_>| n.placeholder() == Some("e.g. reseller");
+    h.get_by(is_tag).focus();
+    h.step();
+    h.get_by(is_tag).type_text("surge");
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Tag").click();
+    settle(&mut h);
+    let book = h.state().session().unwrap().work.book().clone();
+    assert_eq!(book.tag_counts().get("surge"), Some(&active.len()));
+    // The timeline stacks by campaign, the campaign in its colour.
+    show(&mut h, View::Timeline);
+    h.get_all_by_label("Campaign")
+        .last()
+        .expect("the stack choice")
+        .click();
+    settle(&mut h);
+    let t = h
+        .state()
+        .session()
+        .unwrap()
+        .timeline
+        .value()
+        .unwrap()
+        .clone();
+    assert!(t.groups.contains(&made[0].0), "{:?}", t.groups);
+    assert!(t.colours.contains_key(&made[0].0));
+    let _ = range;
+}
+
+#[test]
+fn the_export_dialog_writes_a_pack_that_verifies() {
+    let (dir, case) = own_sample_case();
+    let mut h = opened(case);
+    let accounts: std::collections::BTreeSet<String> = h
+        .state()
+        .session()
+        .and_then(|s| {
+            s.summary.value().map(|s| {
+                s.top_accounts
+                    .iter()
+                    .take(3)
+                    .map(|a| a.account_id.clone())
+                    .collect()
+            })
+        })
+        .expect("summary");
+    let edit = distillscope::case::Edit::Create {
+        props: distillscope::case::CampaignProps {
+            name: "Top three".into(),
+            colour: String::new(),
+            status: distillscope::case::Status::Confirmed,
+            confidence: 80,
+            notes: String::new(),
+        },
+        accounts,
+        origin: "a test".into(),
+    };
+    h.state_mut()
+        .session_mut()
+        .unwrap()
+        .work
+        .apply(&edit, "tester")
+        .unwrap();
+    show(&mut h, View::Campaigns);
+    h.get_by_label("Export evidence pack…").click();
+    settle(&mut h);
+    h.get_by_label("Every exchange");
+    h.get_by_label("Also write a .zip of the folder");
+    let out = dir.path().join("top-three");
+    h.state_mut()
+        .campaigns
+        .export
+        .as_mut()
+        .expect("the dialog")
+        .folder = out.display().to_string();
+    h.step();
+    h.get_all_by_label("Export")
+        .last()
+        .expect("the dialog's button")
+        .click();
+    settle(&mut h);
+    h.get_by_label_contains("Pack fingerprint (SHA-256 of manifest.json)");
+    let v = distillscope::export::manifest::verify(&out).expect("a pack");
+    assert!(v.is_intact(), "{}", v.report());
+    assert_eq!(v.intact.len(), 13);
 }

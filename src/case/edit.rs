@@ -198,6 +198,9 @@ pub fn apply(
             let (i, c) = find(book, campaign)?;
             let mut props = props.clone();
             props.name = props.name.trim().to_owned();
+            if props.colour.trim().is_empty() {
+                props.colour = c.props.colour.clone();
+            }
             check_props(&props)?;
             if let Some(other) = book.campaign(&props.name)
                 && other.id != c.id

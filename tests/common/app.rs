@@ -24,9 +24,33 @@ pub fn sample_case() -> PathBuf {
             ..Default::default()
         };
         pipeline::open(&sample, &opts, &Progress::default()).expect("build the sample case");
+        // Add the (empty) campaign tables now, so the apps that open it for
+        // work in parallel tests change nothing in it.
+        drop(distillscope::store::case::Case::open_for_work(&case).expect("open for work"));
         case
     })
     .clone()
+}
+
+/// A copy of the sample's case that a test may change (campaigns, tags),
+/// in its own folder.
+pub fn own_sample_case() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("own.case.duckdb");
+    std::fs::copy(sample_case(), &copy).expect("copy the sample case");
+    (dir, copy)
+}
+
+/// The app opened on `case`, settled.
+pub fn opened(case: PathBuf) -> Harness<'static, App> {
+    let mut h = app_on(Some(case));
+    settle(&mut h);
+    assert!(
+        h.state().session().is_some(),
+        "{:?}",
+        h.state().notifications.texts()
+    );
+    h
 }
 
 /// The app at 1280x800 on `path`. Characters no installed font has draw

@@ -1,0 +1,778 @@
+//! Campaigns, tags, notes and evidence packs, end to end: stored in the
+//! case file with an audit log and undo, scripted from the CLI, exported as
+//! packs whose CSVs match DuckDB's own counts and that `verify` checks.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use common::{cli, query_one};
+use distillscope::case::{CampaignProps, Casebook, Edit, NoteTarget, Status, store};
+use distillscope::export::{manifest, pack};
+use distillscope::pipeline::{self, OpenOptions};
+use distillscope::store::case::Case;
+use distillscope::store::error::StoreError;
+use distillscope::store::progress::Progress;
+
+/// Cells a spreadsheet would execute, as prompts of the small incident.
+const FORMULAS: [&str; 5] = [
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "+SUM(1,2)",
+    "-2+3",
+    "@cmd",
+    "\tindent",
+];
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A small incident: acct_0..acct_5 over 12 days; acct_0..acct_2 share an
+/// address and scripted prompts (some of them formula-like), the others are
+/// ordinary customers.
+fn small_incident(dir: &Path) -> PathBuf {
+    let mut out = String::from(
+        "exchange_id,ts,account_id,ip,user_agent,model,input_tokens,output_tokens,prompt\n",
+    );
+    let mut n = 0;
+    for day in 1..=12 {
+        for a in 0..6 {
+            for k in 0..(3 + a % 3) {
+                n += 1;
+                let (ip, prompt) = if a < 3 {
+                    let p = if k < FORMULAS.len() && day % 2 == 0 {
+                        FORMULAS[k].to_owned()
+                    } else {
+                        format!(
+                            "Write a complete implementation of task {k}, with tests, \"quoted\"\nand a second line"
+                        )
+                    };
+                    ("10.0.0.1".to_owned(), p)
+                } else {
+                    (
+                        format!("192.168.{a}.{k}"),
+                        format!("What is a good recipe for dish {day}-{k}?"),
+                    )
+                };
+                out.push_str(&format!(
+                    "e{n},2026-03-{day:02}T{:02}:{:02}:00Z,acct_{a},{ip},python-httpx/0.27,atlas-4,{},{},{}\n",
+                    k % 24,
+                    (a * 7) % 60,
+                    100 + k,
+                    300 + a,
+                    quote(&prompt)
+                ));
+            }
+        }
+    }
+    let path = dir.join("small.csv");
+    std::fs::write(&path, out).expect("write the incident");
+    path
+}
+
+/// The small incident's case, built in `dir`.
+fn small_case(dir: &Path) -> PathBuf {
+    let src = small_incident(dir);
+    let case = dir.join("small.case.duckdb");
+    let opts = OpenOptions {
+        case_path: Some(case.clone()),
+        ..Default::default()
+    };
+    pipeline::open(&src, &opts, &Progress::default()).expect("build the case");
+    case
+}
+
+fn ids(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn props(name: &str) -> CampaignProps {
+    CampaignProps {
+        name: name.into(),
+        colour: String::new(),
+        status: Status::Suspected,
+        confidence: 60,
+        notes: "first look".into(),
+    }
+}
+
+#[test]
+fn campaigns_survive_reopening_with_their_audit_log_undo_and_redo() {
+    let dir = tempfile::tempdir().unwrap();
+    let case_path = small_case(dir.path());
+    let expected = {
+        let case = Case::open_for_work(&case_path).unwrap();
+        assert!(case.read_only.is_none(), "{:?}", case.read_only);
+        let mut book = Casebook::load(&case.conn, &case.path).unwrap();
+        assert!(book.book().campaigns.is_empty());
+        let edits = [
+            Edit::Create {
+                props: props("Hydra"),
+                accounts: ids(&["acct_0", "acct_1"]),
+                origin: "a test".into(),
+            },
+            Edit::Add {
+                campaign: "hydra".into(),
+                accounts: ids(&["acct_2"]),
+                origin: "a lasso".into(),
+            },
+            Edit::Update {
+                campaign: "Hydra".into(),
+                props: CampaignProps {
+                    status: Status::Confirmed,
+                    confidence: 90,
+                    ..props("Hydra")
+                },
+            },
+            Edit::Create {
+                props: props("Decoy"),
+                accounts: ids(&["acct_4"]),
+                origin: String::new(),
+            },
+            Edit::Tag {
+                accounts: ids(&["acct_0", "acct_5"]),
+                tag: "reseller".into(),
+            },
+            Edit::AddNote {
+                target: NoteTarget::Day(distillscope::analysis::days::from_civil(2026, 3, 4)),
+                text: "surge after the release".into(),
+            },
+            Edit::AddNote {
+                target: NoteTarget::Campaign(1),
+                text: "one card issuer".into(),
+            },
+        ];
+        for (i, e) in edits.iter().enumerate() {
+            let analyst = if i % 2 == 0 { "ana" } else { "bo" };
+            book.apply(e, analyst)
+                .unwrap()
+                .write(&case.conn, &case.path)
+                .unwrap();
+        }
+        // Undo both notes, then redo the day note: the history is exact.
+        book.undo("ana")
+            .unwrap()
+            .write(&case.conn, &case.path)
+            .unwrap();
+        book.undo("ana")
+            .unwrap()
+            .write(&case.conn, &case.path)
+            .unwrap();
+        book.redo("bo")
+            .unwrap()
+            .write(&case.conn, &case.path)
+            .unwrap();
+        // A refused edit changes nothing and logs nothing.
+        assert!(
+            book.apply(
+                &Edit::Create {
+                    props: props("HYDRA"),
+                    accounts: ids(&["acct_3"]),
+                    origin: String::new()
+                },
+                "ana"
+            )
+            .is_err()
+        );
+        book.book().clone()
+    };
+    // Reopened (as the app does), the workbook is identical.
+    let case = Case::open_for_work(&case_path).unwrap();
+    let reread = store::load(&case.conn, &case.path).unwrap();
+    assert_eq!(reread, expected);
+    let hydra = reread.campaign("Hydra").unwrap();
+    assert_eq!(hydra.accounts, ids(&["acct_0", "acct_1", "acct_2"]));
+    assert_eq!(hydra.props.status, Status::Confirmed);
+    assert_eq!(hydra.props.colour, "#e6194b");
+    assert_eq!(reread.tags_of("acct_5"), Some(&ids(&["reseller"])));
+    assert_eq!(reread.notes.len(), 1, "one note undone, the other redone");
+    let audit = store::audit(&case.conn, &case.path, None).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "add", "update", "create", "tag", "note", "note", "undo", "undo", "redo"
+        ]
+    );
+    assert_eq!(audit[1].analyst, "bo");
+    assert!(
+        audit[1]
+            .detail
+            .contains("added 1 accounts from a lasso (now 3): acct_2"),
+        "{}",
+        audit[1].detail
+    );
+    assert!(
+        audit[2].detail.contains("status suspected → confirmed"),
+        "{}",
+        audit[2].detail
+    );
+    assert!(
+        audit[7].detail.starts_with("undid: note 2"),
+        "{}",
+        audit[7].detail
+    );
+    // Lines about one campaign follow it by id.
+    let hydra_lines = store::audit(&case.conn, &case.path, Some(hydra.id)).unwrap();
+    // create, add, update, its note, the undo of its note (the day note's
+    // undo and redo concern no campaign).
+    assert_eq!(hydra_lines.len(), 5, "{hydra_lines:?}");
+}
+
+#[test]
+fn undo_and_redo_walk_every_state() {
+    let mut book = Casebook::default();
+    let mut states = vec![book.book().clone()];
+    let edits = [
+        Edit::Create {
+            props: props("A"),
+            accounts: ids(&["x", "y"]),
+            origin: String::new(),
+        },
+        Edit::Remove {
+            campaign: "A".into(),
+            accounts: ids(&["y"]),
+            origin: String::new(),
+        },
+        Edit::Tag {
+            accounts: ids(&["x"]),
+            tag: "t".into(),
+        },
+        Edit::Delete {
+            campaign: "A".into(),
+        },
+    ];
+    for e in &edits {
+        book.apply(e, "me").unwrap();
+        states.push(book.book().clone());
+    }
+    for want in states.iter().rev().skip(1) {
+        book.undo("me").unwrap();
+        assert_eq!(book.book(), want);
+    }
+    assert!(book.undo("me").is_none());
+    for want in states.iter().skip(1) {
+        book.redo("me").unwrap();
+        assert_eq!(book.book(), want);
+    }
+    assert!(book.redo("me").is_none());
+    // A new edit clears what could be redone.
+    book.undo("me").unwrap();
+    book.apply(
+        &Edit::Untag {
+            accounts: ids(&["x"]),
+            tag: "t".into(),
+        },
+        "me",
+    )
+    .unwrap();
+    assert!(book.redo_label().is_none());
+}
+
+/// Rows of a CSV file read back by DuckDB (RFC 4180), all as text.
+fn read_csv(path: &Path) -> Vec<Vec<Option<String>>> {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let sql = format!(
+        "SELECT * FROM read_csv('{}', header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)",
+        path.display()
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        let n = r.as_ref().column_count();
+        out.push(
+            (0..n)
+                .map(|i| r.get::<_, Option<String>>(i).unwrap())
+                .collect(),
+        );
+    }
+    out
+}
+
+fn header(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    let c = case.to_str().unwrap();
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "--analyst",
+        "ana",
+        "create",
+        "--name",
+        "Hydra",
+        "--ids",
+        "acct_0,acct_1,acct_2",
+        "--status",
+        "confirmed",
+        "--confidence",
+        "85",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "--analyst",
+        "ana",
+        "note",
+        "--name",
+        "Hydra",
+        "--text",
+        "=1+1 is not a formula here",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let out = dir.path().join("pack");
+    let run = cli(&[
+        "export",
+        c,
+        "-q",
+        "--campaign",
+        "hydra",
+        "--out",
+        out.to_str().unwrap(),
+        "--analyst",
+        "ana",
+        "--zip",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("Pack fingerprint"), "{}", run.stdout);
+    assert!(dir.path().join("pack.zip").is_file());
+
+    // Every CSV has its documented columns, in order.
+    for spec in &pack::CSV_FILES {
+        assert_eq!(
+            header(&out.join(spec.name)),
+            pack::header(spec).join(","),
+            "{}",
+            spec.name
+        );
+    }
+    // Counts against DuckDB's own, from the case.
+    let members = "account_id IN ('acct_0', 'acct_1', 'acct_2')";
+    let exchanges: i64 = query_one(
+        &case,
+        &format!("SELECT count(*) FROM exchanges WHERE {members}"),
+    );
+    let rows = read_csv(&out.join("exchanges.csv"));
+    assert_eq!(rows.len() as i64, exchanges);
+    let accounts = read_csv(&out.join("accounts.csv"));
+    assert_eq!(accounts.len(), 3);
+    let daily = read_csv(&out.join("daily_timeline.csv"));
+    let daily_sum: i64 = daily
+        .iter()
+        .map(|r| r[2].as_deref().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(daily_sum, exchanges);
+    let days: i64 = query_one(
+        &case,
+        &format!("SELECT count(DISTINCT (day, category)) FROM exchanges_v WHERE {members}"),
+    );
+    assert_eq!(daily.len() as i64, days);
+    let cats = read_csv(&out.join("categories.csv"));
+    let cat_sum: i64 = cats
+        .iter()
+        .map(|r| r[1].as_deref().unwrap().parse::<i64>().unwrap())
+        .sum();
+    let base_sum: i64 = cats
+        .iter()
+        .map(|r| r[3].as_deref().unwrap().parse::<i64>().unwrap())
+        .sum();
+    let all: i64 = query_one(&case, "SELECT count(*) FROM exchanges");
+    assert_eq!((cat_sum, cat_sum + base_sum), (exchanges, all));
+    let infra = read_csv(&out.join("infrastructure.csv"));
+    let shared_ip = infra
+        .iter()
+        .find(|r| r[0].as_deref() == Some("ip"))
+        .expect("the shared address is listed");
+    assert_eq!(shared_ip[1].as_deref(), Some("10.0.0.1"));
+    assert_eq!(shared_ip[3].as_deref(), Some("3"));
+    // The manifest records the rows and what the pack was made from.
+    let m = manifest::read(&out).unwrap();
+    let listed = m.files.iter().find(|f| f.name == "exchanges.csv").unwrap();
+    assert_eq!(listed.rows, Some(exchanges as u64));
+    assert_eq!(m.campaign.name, "Hydra");
+    assert_eq!(m.analyst, "ana");
+    assert_eq!(m.case.sha256.len(), 64);
+    assert!(!m.evidence.is_empty());
+    assert!(m.queries["exchanges.csv"].contains("pack_accounts"));
+
+    // Formula-like cells are neutralised, and stay text in RFC 4180 form.
+    let prompts: Vec<String> = rows.iter().filter_map(|r| r[19].clone()).collect();
+    for f in FORMULAS {
+        assert!(
+            prompts.iter().any(|p| *p == format!("'{f}")),
+            "{f:?} neutralised"
+        );
+        assert!(!prompts.iter().any(|p| p == f), "{f:?} left executable");
+    }
+    assert!(
+        prompts
+            .iter()
+            .any(|p| p.contains("\"quoted\"\nand a second line")),
+        "quotes and line breaks survive"
+    );
+    let notes = read_csv(&out.join("notes.csv"));
+    assert!(
+        notes
+            .iter()
+            .any(|r| r[6].as_deref() == Some("'=1+1 is not a formula here"))
+    );
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains(distillscope::export::csv::FORMULA_RULE));
+    let timeline = std::fs::read_to_string(out.join("timeline.md")).unwrap();
+    assert!(
+        timeline.contains(&format!("**{}** requests", exchanges)),
+        "{timeline}"
+    );
+
+    // verify: intact, then one changed byte is named, then a removed and an added file.
+    let p = out.to_str().unwrap();
+    let run = cli(&["verify", p]);
+    assert!(
+        run.ok && run.stdout.contains("OK: all 13 files"),
+        "{}",
+        run.stdout
+    );
+    let target = out.join("daily_timeline.csv");
+    let mut bytes = std::fs::read(&target).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&target, &bytes).unwrap();
+    let run = cli(&["verify", p]);
+    assert!(!run.ok, "a changed byte fails verification");
+    assert!(
+        run.stdout.contains("ALTERED  daily_timeline.csv"),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(out.join("network.png")).unwrap();
+    std::fs::write(out.join("extra.csv"), "x\n").unwrap();
+    let v = manifest::verify(&out).unwrap();
+    assert_eq!(v.altered.len(), 1);
+    assert_eq!(v.missing, ["network.png"]);
+    assert_eq!(v.added, ["extra.csv"]);
+    // A second export never overwrites a folder.
+    let run = cli(&["export", c, "-q", "--campaign", "Hydra", "--out", p]);
+    assert!(
+        !run.ok && run.stderr.contains("already there"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_sampled_pack_says_how_it_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    let c = case.to_str().unwrap();
+    assert!(
+        cli(&[
+            "campaign",
+            c,
+            "-q",
+            "create",
+            "--name",
+            "H",
+            "--ids",
+            "acct_0,acct_1"
+        ])
+        .ok
+    );
+    let out = dir.path().join("sampled");
+    let run = cli(&[
+        "export",
+        c,
+        "-q",
+        "--campaign",
+        "H",
+        "--out",
+        out.to_str().unwrap(),
+        "--sample",
+        "10",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(read_csv(&out.join("exchanges.csv")).len(), 10);
+    let m = manifest::read(&out).unwrap();
+    let s = m.sampling.expect("the sampling is recorded");
+    assert_eq!(s.rows, 10);
+    assert!(s.method.contains("reservoir"), "{}", s.method);
+    assert!(
+        std::fs::read_to_string(out.join("README.md"))
+            .unwrap()
+            .contains("exchanges.csv holds a sample")
+    );
+}
+
+#[test]
+fn an_export_stopped_half_way_leaves_nothing_that_looks_like_a_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let case_path = small_case(dir.path());
+    let case = Case::open_for_work(&case_path).unwrap();
+    let mut book = Casebook::load(&case.conn, &case.path).unwrap();
+    book.apply(
+        &Edit::Create {
+            props: props("Hydra"),
+            accounts: ids(&["acct_0", "acct_1", "acct_2"]),
+            origin: String::new(),
+        },
+        "ana",
+    )
+    .unwrap()
+    .write(&case.conn, &case.path)
+    .unwrap();
+    // Stop once exchanges.csv is written, as the Cancel button would.
+    let handle: Arc<OnceLock<Progress>> = Arc::new(OnceLock::new());
+    let seen = handle.clone();
+    let progress = Progress::with_listener(move |stage| {
+        if stage.contains("infrastructure.csv") {
+            seen.get().expect("set").cancel();
+        }
+    });
+    handle.set(progress.clone()).ok();
+    let out = dir.path().join("pack");
+    let opts = pack::PackOptions {
+        campaign: "Hydra".into(),
+        out: out.clone(),
+        sample: None,
+        zip: false,
+        analyst: "ana".into(),
+    };
+    let result = pack::export(
+        &case.conn,
+        &case.path,
+        &case.meta,
+        book.book(),
+        None,
+        &opts,
+        &progress,
+    );
+    assert!(
+        matches!(result, Err(StoreError::Cancelled)),
+        "{:?}",
+        result.err()
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("pack"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // The same export, not stopped, completes.
+    let done = pack::export(
+        &case.conn,
+        &case.path,
+        &case.meta,
+        book.book(),
+        None,
+        &opts,
+        &Progress::default(),
+    )
+    .unwrap();
+    assert!(manifest::verify(&done.dir).unwrap().is_intact());
+}
+
+#[test]
+fn the_cli_scripts_what_an_analyst_does_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    let c = case.to_str().unwrap();
+    let list = dir.path().join("accounts.txt");
+    std::fs::write(&list, "# the shared address\nacct_0\nacct_9\nacct_1\n").unwrap();
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "create",
+        "--name",
+        "Hydra",
+        "--accounts",
+        list.to_str().unwrap(),
+    ]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("\"acct_9\"") && run.stderr.contains("accounts.txt:3"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(&list, "# the shared address\nacct_0\n\nacct_1\n").unwrap();
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "--analyst",
+        "ana",
+        "create",
+        "--name",
+        "Hydra",
+        "--accounts",
+        list.to_str().unwrap(),
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("created with 2 accounts"),
+        "{}",
+        run.stdout
+    );
+    // From a cluster of the network: the three accounts on one address.
+    let cluster: i32 = query_one(
+        &case,
+        "SELECT cluster FROM graph_nodes WHERE kind = 'account' AND id = 'acct_0'",
+    );
+    assert!(cluster > 0, "acct_0 is in a cluster");
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "add",
+        "--name",
+        "Hydra",
+        "--cluster",
+        &cluster.to_string(),
+    ]);
+    assert!(
+        run.ok && run.stdout.contains("added 1 accounts"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    // From a scan's flagged.csv above a score.
+    let flagged = dir.path().join("flagged.csv");
+    std::fs::write(
+        &flagged,
+        "account_id,flagged,score\nacct_3,false,1.5\nacct_4,true,3.2\n",
+    )
+    .unwrap();
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "create",
+        "--name",
+        "Scan",
+        "--from-scan",
+        flagged.to_str().unwrap(),
+        "--min-score",
+        "1.0",
+    ]);
+    assert!(
+        run.ok && run.stdout.contains("created with 2 accounts"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    std::fs::write(&flagged, "account_id,flagged,score\nacct_3,false,high\n").unwrap();
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "add",
+        "--name",
+        "Scan",
+        "--from-scan",
+        flagged.to_str().unwrap(),
+        "--min-score",
+        "1.0",
+    ]);
+    assert!(
+        !run.ok && run.stderr.contains("column score, line 2"),
+        "{}",
+        run.stderr
+    );
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "update",
+        "--name",
+        "scan",
+        "--rename",
+        "Decoy",
+        "--status",
+        "dismissed",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let run = cli(&["campaign", c, "-q", "list"]);
+    assert!(
+        run.stdout.contains("Hydra")
+            && run.stdout.contains("Decoy")
+            && run.stdout.contains("dismissed"),
+        "{}",
+        run.stdout
+    );
+    let run = cli(&["campaign", c, "-q", "show", "--name", "Hydra"]);
+    assert!(
+        run.stdout.contains("acct_2")
+            && run.stdout.contains("ana")
+            && run.stdout.contains("create"),
+        "{}",
+        run.stdout
+    );
+    assert!(cli(&["campaign", c, "-q", "delete", "--name", "Decoy"]).ok);
+    let run = cli(&["campaign", c, "-q", "audit"]);
+    assert_eq!(run.stdout.lines().count(), 5, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("renamed \"Scan\" → \"Decoy\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn two_cases_on_one_evidence_keep_their_own_work_and_a_changed_evidence_is_said_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = small_incident(dir.path());
+    let s = src.to_str().unwrap();
+    let (a, b) = (
+        dir.path().join("a.case.duckdb"),
+        dir.path().join("b.case.duckdb"),
+    );
+    for case in [&a, &b] {
+        let run = cli(&["summary", s, "-q", "--case", case.to_str().unwrap()]);
+        assert!(run.ok, "{}", run.stderr);
+    }
+    assert!(
+        cli(&[
+            "campaign",
+            a.to_str().unwrap(),
+            "-q",
+            "create",
+            "--name",
+            "Only in A",
+            "--ids",
+            "acct_0"
+        ])
+        .ok
+    );
+    let run = cli(&["campaign", b.to_str().unwrap(), "-q", "list"]);
+    assert!(run.stdout.contains("(no campaigns)"), "{}", run.stdout);
+    // The evidence changes: every command says so before doing anything.
+    let mut text = std::fs::read_to_string(&src).unwrap();
+    text.push_str("e9999,2026-03-20T00:00:00Z,acct_0,10.0.0.1,x,atlas-4,1,1,late\n");
+    std::fs::write(&src, text).unwrap();
+    let run = cli(&["campaign", a.to_str().unwrap(), "-q", "list"]);
+    assert!(
+        !run.ok && run.stderr.contains("the evidence has changed"),
+        "{}",
+        run.stderr
+    );
+}
