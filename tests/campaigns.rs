@@ -46,8 +46,8 @@ fn small_incident(dir: &Path) -> PathBuf {
             for k in 0..(3 + a % 3) {
                 n += 1;
                 let (ip, prompt) = if a < 3 {
-                    let p = if k < FORMULAS.len() && day % 2 == 0 {
-                        FORMULAS[k].to_owned()
+                    let p = if let Some(f) = FORMULAS.get(k).filter(|_| day % 2 == 0) {
+                        (*f).to_owned()
                     } else {
                         format!(
                             "Write a complete implementation of task {k}, with tests, \"quoted\"\nand a second line"
