@@ -776,3 +776,14 @@ fn two_cases_on_one_evidence_keep_their_own_work_and_a_changed_evidence_is_said_
         run.stderr
     );
 }
+
+#[test]
+fn the_readme_states_the_column_order_of_every_pack_csv() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let want = pack::columns_markdown();
+    assert!(
+        readme.contains(&want),
+        "README.md should hold, verbatim:\n{want}"
+    );
+}

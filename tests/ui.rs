@@ -31,21 +31,26 @@ fn opens_the_sample_and_every_view_shows_its_data() {
     h.get_by_label_contains("Double-click an account");
 }
 
+/// Drags across the timeline's bars from x `from` to x `to`.
+fn brush(h: &mut Harness<'_, App>, from: f32, to: f32) {
+    let (a, b) = (egui::pos2(from, 450.0), egui::pos2(to, 450.0));
+    h.hover_at(a);
+    h.step();
+    h.drag_at(a);
+    h.step();
+    h.hover_at(egui::pos2((from + to) / 2.0, 450.0));
+    h.step();
+    h.hover_at(b);
+    h.step();
+    h.drop_at(b);
+    settle(h);
+}
+
 #[test]
 fn brushing_the_timeline_filters_categories_and_accounts() {
     let mut h = opened_sample();
     show(&mut h, View::Timeline);
-    let (from, to) = (egui::pos2(400.0, 450.0), egui::pos2(560.0, 450.0));
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    h.hover_at(egui::pos2(480.0, 450.0));
-    h.step();
-    h.hover_at(to);
-    h.step();
-    h.drop_at(to);
-    settle(&mut h);
+    brush(&mut h, 400.0, 560.0);
     let days = h.state().selection().days.expect("a brushed range");
     assert!(days.last - days.first >= 5, "{days:?}");
     h.get_by_label_contains("Selected 2026-");
@@ -208,27 +213,8 @@ fn the_network_view_opens_selects_and_finds() {
     h.get_by_label(&other_id);
     // Clicking a small cluster (drawn closed at this zoom) shows what its
     // accounts share; Open lays it out into its accounts.
-    h.get_by_label("Fit").click();
-    settle(&mut h);
-    let small = (scene.graph.clusters.len() - 1) as u32;
-    let at = h.state().network.screen_of_cluster(small).expect("drawn");
-    // A Shift-drag box around it selects its accounts.
-    h.get_by_label("box").click();
-    h.step();
-    h.event(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT));
-    let (from, to) = (at - egui::vec2(12.0, 12.0), at + egui::vec2(12.0, 12.0));
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for i in 1..=6 {
-        h.hover_at(from + (to - from) * (i as f32 / 6.0));
-        h.step();
-    }
-    h.drop_at(to);
-    h.step();
-    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
-    settle(&mut h);
+    // A Shift-drag box around the smallest cluster selects its accounts.
+    let (small, at) = box_smallest_cluster(&mut h, &scene);
     let boxed = &h.state().selection().accounts;
     for n in &scene.members[small as usize] {
         if !scene.graph.is_hub(*n as usize) {
@@ -306,6 +292,20 @@ fn the_suspects_view_explains_a_cluster_and_selects_it_everywhere() {
     );
 }
 
+/// Fits the network, then Shift-drags a box around its smallest cluster
+/// (drawn closed): that cluster and where it is on screen.
+fn box_smallest_cluster(
+    h: &mut Harness<'_, App>,
+    scene: &distillscope::analysis::graph::scene::Scene,
+) -> (u32, egui::Pos2) {
+    h.get_by_label("Fit").click();
+    settle(h);
+    let small = (scene.graph.clusters.len() - 1) as u32;
+    let at = h.state().network.screen_of_cluster(small).expect("drawn");
+    box_select(h, at - egui::vec2(12.0, 12.0), at + egui::vec2(12.0, 12.0));
+    (small, at)
+}
+
 /// Shift-drags a box from `from` to `to` on the Network canvas.
 fn box_select(h: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
     h.get_by_label("box").click();
@@ -344,15 +344,7 @@ fn a_box_in_the_network_becomes_a_campaign_that_undo_and_redo_take_back_and_rest
     show(&mut h, View::Network);
     settle(&mut h);
     let scene = h.state().network.scene().expect("the graph").clone();
-    h.get_by_label("Fit").click();
-    settle(&mut h);
-    let small = (scene.graph.clusters.len() - 1) as u32;
-    let at = h.state().network.screen_of_cluster(small).expect("drawn");
-    box_select(
-        &mut h,
-        at - egui::vec2(12.0, 12.0),
-        at + egui::vec2(12.0, 12.0),
-    );
+    box_smallest_cluster(&mut h, &scene);
     let selected = h.state().selection().accounts.clone();
     assert!(!selected.is_empty(), "the box selected accounts");
     // The selection bar's button opens the dialog; the campaign gets a name.
@@ -406,17 +398,7 @@ fn a_timeline_range_becomes_a_campaign_and_its_accounts_are_tagged() {
     let (_dir, case) = own_sample_case();
     let mut h = opened(case);
     show(&mut h, View::Timeline);
-    let (from, to) = (egui::pos2(400.0, 450.0), egui::pos2(520.0, 450.0));
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    h.hover_at(egui::pos2(460.0, 450.0));
-    h.step();
-    h.hover_at(to);
-    h.step();
-    h.drop_at(to);
-    settle(&mut h);
+    brush(&mut h, 400.0, 520.0);
     let range = h.state().selection().days.expect("a brushed range");
     // The dialog finds the accounts active in the range, then makes the campaign.
     h.get_by_label("+ Campaign…").click();

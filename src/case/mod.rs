@@ -117,37 +117,39 @@ impl Casebook {
 
     /// Takes back the last edit (logged as an undo).
     pub fn undo(&mut self, analyst: &str) -> Option<Save> {
-        let step = self.undo.pop()?;
-        self.book = step.before.clone();
-        let save = Save {
-            book: step.before.clone(),
-            change: Change {
-                action: "undo".into(),
-                detail: format!("undid: {}", step.change.detail),
-                ..step.change.clone()
-            },
-            analyst: analyst.to_owned(),
-            at: now(),
-        };
-        self.redo.push(step);
-        Some(save)
+        self.step(true, analyst)
     }
 
     /// Does the last undone edit again (logged as a redo).
     pub fn redo(&mut self, analyst: &str) -> Option<Save> {
-        let step = self.redo.pop()?;
-        self.book = step.after.clone();
+        self.step(false, analyst)
+    }
+
+    /// One step back (undo) or forward (redo) through the history.
+    fn step(&mut self, back: bool, analyst: &str) -> Option<Save> {
+        let (from, to) = if back {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        let step = from.pop()?;
+        let (state, action, verb) = if back {
+            (&step.before, "undo", "undid")
+        } else {
+            (&step.after, "redo", "redid")
+        };
+        self.book = state.clone();
         let save = Save {
-            book: step.after.clone(),
+            book: state.clone(),
             change: Change {
-                action: "redo".into(),
-                detail: format!("redid: {}", step.change.detail),
+                action: action.into(),
+                detail: format!("{verb}: {}", step.change.detail),
                 ..step.change.clone()
             },
             analyst: analyst.to_owned(),
             at: now(),
         };
-        self.undo.push(step);
+        to.push(step);
         Some(save)
     }
 

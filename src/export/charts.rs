@@ -38,6 +38,16 @@ fn text(s: &mut String, x: f32, y: f32, size: f32, anchor: &str, fill: &str, bod
     );
 }
 
+/// A message in the middle of an empty chart.
+fn centred(s: &mut String, w: f32, h: f32, body: &str) {
+    text(s, w / 2.0, h / 2.0, 16.0, "middle", "#555", body);
+}
+
+/// The chart's title, top left.
+fn title(s: &mut String, x: f32, body: &str) {
+    text(s, x, 30.0, 18.0, "start", "#222", body);
+}
+
 /// A round step for `max / 5`-ish axis ticks.
 fn nice_step(max: f64) -> f64 {
     let raw = (max / 5.0).max(1.0);
@@ -54,13 +64,9 @@ pub fn timeline_svg(f: &Facts) -> String {
     let (w, h) = (1400.0f32, 560.0f32);
     let (left, right, top, bottom) = (90.0f32, 30.0f32, 60.0f32, 120.0f32);
     let mut s = open(w, h);
-    text(
+    title(
         &mut s,
         left,
-        30.0,
-        18.0,
-        "start",
-        "#222",
         &format!(
             "Campaign \"{}\": requests per day by capability category",
             f.campaign.props.name
@@ -76,15 +82,7 @@ pub fn timeline_svg(f: &Facts) -> String {
         *totals.entry(r.category.as_str()).or_default() += r.exchanges;
     }
     let (Some(&first), Some(&last)) = (per_day.keys().next(), per_day.keys().last()) else {
-        text(
-            &mut s,
-            w / 2.0,
-            h / 2.0,
-            16.0,
-            "middle",
-            "#555",
-            "no requests",
-        );
+        centred(&mut s, w, h, "no requests");
         s.push_str("</svg>\n");
         return s;
     };
@@ -227,13 +225,9 @@ pub fn categories_svg(f: &Facts) -> String {
     let (left, top) = (230.0f32, 80.0f32);
     let h = top + row_h * rows.len() as f32 + 60.0;
     let mut s = open(w, h);
-    text(
+    title(
         &mut s,
         24.0,
-        30.0,
-        18.0,
-        "start",
-        "#222",
         &format!(
             "Campaign \"{}\": capability mix against every other account",
             f.campaign.props.name
@@ -357,13 +351,9 @@ pub fn network_svg(conn: &Connection, path: &Path, campaign: &Campaign) -> Store
     let mut s = open(w, h);
     let accounts = nodes.iter().filter(|n| n.1 == "account").count();
     let hubs = nodes.len() - accounts;
-    text(
+    title(
         &mut s,
         24.0,
-        30.0,
-        18.0,
-        "start",
-        "#222",
         &format!(
             "Campaign \"{}\" in the account network: {} accounts, {} shared values (hubs)",
             campaign.props.name,
@@ -372,15 +362,7 @@ pub fn network_svg(conn: &Connection, path: &Path, campaign: &Campaign) -> Store
         ),
     );
     if nodes.is_empty() {
-        text(
-            &mut s,
-            w / 2.0,
-            h / 2.0,
-            16.0,
-            "middle",
-            "#555",
-            "none of its accounts is in the network",
-        );
+        centred(&mut s, w, h, "none of its accounts is in the network");
         s.push_str("</svg>\n");
         return Ok(s);
     }

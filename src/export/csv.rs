@@ -15,8 +15,9 @@ pub const FORMULA_RULE: &str = "Text cells that begin with =, +, -, @, a tab or 
 
 /// SQL making a text expression safe for spreadsheets.
 pub fn neutralise(expr: &str) -> String {
+    // The same first-character rule as `cell`.
     format!(
-        "CASE WHEN regexp_matches({expr}, '^[=+\\-@\\t\\r]') THEN '''' || {expr} ELSE {expr} END"
+        "CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {expr} ELSE {expr} END"
     )
 }
 

@@ -242,6 +242,15 @@ pub fn header(spec: &CsvSpec) -> Vec<&'static str> {
     spec.columns.iter().map(|c| c.0).collect()
 }
 
+/// The column order of every pack CSV, one line per file, as the
+/// project README states it (a test keeps the two the same).
+pub fn columns_markdown() -> String {
+    CSV_FILES
+        .iter()
+        .map(|s| format!("- `{}`: {}\n", s.name, header(s).join(", ")))
+        .collect()
+}
+
 fn spec(name: &str) -> &'static CsvSpec {
     CSV_FILES
         .iter()
@@ -422,6 +431,10 @@ pub fn export(
         .unwrap_or_else(|| "pack".into());
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
+    // What exports killed before they could clean up left (a SIGKILL).
+    for stale in crate::store::case::stale_partials(parent, &name) {
+        let _ = std::fs::remove_dir_all(stale);
+    }
     std::fs::create_dir_all(&tmp).at(&tmp, "cannot create the pack folder")?;
     let mut guard = PartialDir {
         path: tmp.clone(),
@@ -471,6 +484,9 @@ pub fn export(
     });
     for spec in &CSV_FILES {
         stage(progress, &format!("Writing {}", spec.name))?;
+        if spec.name == "infrastructure.csv" {
+            stage_infrastructure(conn, case_path)?;
+        }
         let sql = csv_query(spec.name, campaign.id, sampling.as_ref());
         write_query(conn, &sql, &tmp.join(spec.name))?;
         queries.insert(spec.name.to_owned(), sql);
@@ -782,68 +798,82 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
     }
 }
 
-/// Shared values of the campaign's accounts: from the log (address,
-/// network, AS, user agent, template) and from sign-up records (payment,
-/// sign-up address, e-mail domain); kept when two or more campaign
-/// accounts share one.
+/// The /24 (IPv4) or /48 (IPv6) network of `ip`, as SQL.
+const NETWORK: &str =
+    "CASE WHEN contains(ip, ':') THEN array_to_string(string_split(ip, ':')[1:3], ':') || '::/48'
+                           ELSE array_to_string(string_split(ip, '.')[1:3], '.') || '.0/24' END";
+
+/// Shared values of the campaign's accounts, staged as temporary tables in
+/// one scan of the log: every (account, address), (account, user agent)
+/// and (account, template) pair with its requests and first and last use,
+/// flagged campaign or not (grouping sets, no distinct aggregates); then
+/// networks and ASNs from the addresses, and per value how many campaign
+/// accounts and how many accounts of the whole case use it. Sign-up records
+/// (payment, sign-up address, e-mail domain) come from `accounts`. Values
+/// used by one campaign account only are left out.
+fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pack_pairs AS
+           SELECT account_id, p.account_id IS NOT NULL AS member, ip, user_agent, template_id,
+                  any_value(asn) AS asn, any_value(asn_org) AS asn_org,
+                  count(*)::BIGINT AS n, min(ts) AS first_seen, max(ts) AS last_seen,
+                  CASE WHEN grouping(ip) = 0 THEN 'ip' WHEN grouping(user_agent) = 0 THEN 'user_agent' ELSE 'template' END AS pair
+           FROM exchanges e LEFT JOIN pack_accounts p USING (account_id)
+           GROUP BY GROUPING SETS ((account_id, member, ip), (account_id, member, user_agent), (account_id, member, template_id));
+         CREATE OR REPLACE TEMP TABLE pack_values AS
+           SELECT account_id, member, 'ip' AS kind, ip AS value, NULL AS detail, n, first_seen, last_seen
+             FROM pack_pairs WHERE pair = 'ip' AND ip IS NOT NULL
+           UNION ALL
+           SELECT account_id, member, 'network', {NETWORK}, NULL, n, first_seen, last_seen
+             FROM pack_pairs WHERE pair = 'ip' AND ip IS NOT NULL
+           UNION ALL
+           SELECT account_id, member, 'asn', CAST(asn AS VARCHAR), asn_org, n, first_seen, last_seen
+             FROM pack_pairs WHERE pair = 'ip' AND asn IS NOT NULL
+           UNION ALL
+           SELECT account_id, member, 'user_agent', user_agent, NULL, n, first_seen, last_seen
+             FROM pack_pairs WHERE pair = 'user_agent' AND user_agent IS NOT NULL
+           UNION ALL
+           SELECT account_id, member, 'template', CAST(template_id AS VARCHAR), NULL, n, first_seen, last_seen
+             FROM pack_pairs WHERE pair = 'template' AND template_id IS NOT NULL;
+         CREATE OR REPLACE TEMP TABLE pack_infra_log AS
+           WITH shared AS (SELECT kind, value FROM pack_values WHERE member GROUP BY kind, value
+                           HAVING count(DISTINCT account_id) >= 2)
+           SELECT kind, value, any_value(detail) AS detail,
+                  count(DISTINCT account_id) FILTER (WHERE member)::BIGINT AS campaign_accounts,
+                  count(DISTINCT account_id)::BIGINT AS case_accounts,
+                  sum(n) FILTER (WHERE member)::BIGINT AS campaign_exchanges,
+                  min(first_seen) FILTER (WHERE member) AS first_seen,
+                  max(last_seen) FILTER (WHERE member) AS last_seen
+           FROM pack_values SEMI JOIN shared USING (kind, value)
+           GROUP BY kind, value;
+         DROP TABLE pack_pairs; DROP TABLE pack_values;"
+    ))
+    .at(path, "finding the campaign's shared infrastructure")
+}
+
+/// infrastructure.csv's rows, from the staged tables.
 fn infrastructure_sql() -> String {
-    let net = "CASE WHEN contains(ip, ':') THEN array_to_string(string_split(ip, ':')[1:3], ':') || '::/48'
-                    ELSE array_to_string(string_split(ip, '.')[1:3], '.') || '.0/24' END";
-    let log_kind = |kind: &str, expr: &str, detail: &str| {
-        format!(
-            "SELECT '{kind}' AS kind, CAST({expr} AS VARCHAR) AS value, {detail} AS detail,
-                    count(DISTINCT account_id)::BIGINT AS campaign_accounts, count(*)::BIGINT AS campaign_exchanges,
-                    min(ts) AS first_seen, max(ts) AS last_seen
-             FROM exchanges SEMI JOIN pack_accounts USING (account_id)
-             WHERE {expr} IS NOT NULL GROUP BY 1, 2 HAVING count(DISTINCT account_id) >= 2"
-        )
-    };
-    let case_counts = |kind: &str, expr: &str, table: &str| {
-        format!(
-            "SELECT '{kind}' AS kind, CAST({expr} AS VARCHAR) AS value, count(DISTINCT account_id)::BIGINT AS case_accounts
-             FROM {table} WHERE {expr} IS NOT NULL GROUP BY 1, 2"
-        )
-    };
     let signup = |kind: &str, col: &str| {
         format!(
-            "SELECT '{kind}' AS kind, CAST({col} AS VARCHAR) AS value, NULL AS detail,
-                    count(DISTINCT account_id)::BIGINT AS campaign_accounts, NULL::BIGINT AS campaign_exchanges,
+            "SELECT '{kind}' AS kind, CAST(c.{col} AS VARCHAR) AS value, NULL AS detail,
+                    c.campaign_accounts, w.case_accounts, NULL::BIGINT AS campaign_exchanges,
                     NULL::TIMESTAMP AS first_seen, NULL::TIMESTAMP AS last_seen
-             FROM accounts SEMI JOIN pack_accounts USING (account_id)
-             WHERE {col} IS NOT NULL GROUP BY 1, 2 HAVING count(DISTINCT account_id) >= 2"
+             FROM (SELECT {col}, count(DISTINCT account_id)::BIGINT AS campaign_accounts
+                   FROM accounts SEMI JOIN pack_accounts USING (account_id)
+                   WHERE {col} IS NOT NULL GROUP BY 1 HAVING count(DISTINCT account_id) >= 2) c
+             JOIN (SELECT {col}, count(DISTINCT account_id)::BIGINT AS case_accounts FROM accounts GROUP BY 1) w USING ({col})"
         )
     };
-    let campaign = [
-        log_kind("ip", "ip", "NULL"),
-        log_kind("network", net, "NULL"),
-        log_kind("asn", "asn", "any_value(asn_org)"),
-        log_kind("user_agent", "user_agent", "NULL"),
-        log_kind("template", "template_id", "left(any_value(prompt), 160)"),
+    format!(
+        "SELECT l.kind, l.value,
+                CASE WHEN l.kind = 'template' THEN left(t.sample_prompt, 160) ELSE l.detail END AS detail,
+                l.campaign_accounts, l.case_accounts, l.campaign_exchanges, l.first_seen, l.last_seen
+         FROM pack_infra_log l
+         LEFT JOIN templates t ON l.kind = 'template' AND CAST(t.template_id AS VARCHAR) = l.value
+         UNION ALL {} UNION ALL {} UNION ALL {}",
         signup("payment_fingerprint", "payment_fingerprint"),
         signup("signup_ip", "signup_ip"),
         signup("email_domain", "email_domain"),
-    ]
-    .join(" UNION ALL ");
-    // Whole-case counts only for the values the campaign shares.
-    let case = [
-        case_counts("ip", "ip", "exchanges"),
-        case_counts("network", net, "exchanges"),
-        case_counts("asn", "asn", "exchanges"),
-        case_counts("user_agent", "user_agent", "exchanges"),
-        case_counts("template", "template_id", "exchanges"),
-        case_counts("payment_fingerprint", "payment_fingerprint", "accounts"),
-        case_counts("signup_ip", "signup_ip", "accounts"),
-        case_counts("email_domain", "email_domain", "accounts"),
-    ]
-    .into_iter()
-    .map(|q| format!("({q})"))
-    .collect::<Vec<_>>()
-    .join(" UNION ALL ");
-    format!(
-        "WITH camp AS ({campaign}), whole AS (SELECT * FROM ({case}) SEMI JOIN camp USING (kind, value))
-         SELECT camp.kind, camp.value, camp.detail, camp.campaign_accounts, whole.case_accounts,
-                camp.campaign_exchanges, camp.first_seen, camp.last_seen
-         FROM camp JOIN whole USING (kind, value)"
     )
 }
 
@@ -888,6 +918,7 @@ pub fn facts(
     analyst: &str,
 ) -> StoreResult<Facts> {
     stage_tables(conn, path, campaign, None)?;
+    stage_infrastructure(conn, path)?;
     let opts = PackOptions {
         campaign: campaign.props.name.clone(),
         out: PathBuf::new(),

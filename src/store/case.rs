@@ -148,15 +148,25 @@ impl Drop for CaseBuilder {
 
 /// Removes what builds of the same case killed before they could clean up
 /// (a SIGKILL or power cut) left beside it: `.NAME.partial-PID` files whose
-/// process is gone. Only where `/proc` tells which processes live.
+/// process is gone.
 fn sweep_stale_partials(dir: &Path, file_name: &str) {
+    for path in stale_partials(dir, file_name) {
+        remove_db_files(&path);
+    }
+}
+
+/// The `.NAME.partial-PID` paths in `dir` left by processes that are gone
+/// (killed before they could clean up). Only where `/proc` tells which
+/// processes live; a `.wal` or `.tmp` suffix is folded into its base path.
+pub fn stale_partials(dir: &Path, file_name: &str) -> Vec<PathBuf> {
     if !Path::new("/proc/self").exists() {
-        return;
+        return Vec::new();
     }
     let prefix = format!(".{file_name}.partial-");
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+        return Vec::new();
     };
+    let mut out = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix(&prefix) else {
@@ -167,10 +177,15 @@ fn sweep_stale_partials(dir: &Path, file_name: &str) {
         let Ok(pid) = digits.parse::<u32>() else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            remove_db_files(&dir.join(format!("{prefix}{pid}")));
+        let path = dir.join(format!("{prefix}{pid}"));
+        if pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+            && !out.contains(&path)
+        {
+            out.push(path);
         }
     }
+    out
 }
 
 /// Removes a DuckDB file and its write-ahead log and temp folder.

@@ -304,23 +304,13 @@ fn properties(
                 draft.colour = format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
             }
             ui.end_row();
-            ui.label("Status");
-            ui.horizontal(|ui| {
-                for s in Status::ALL {
-                    ui.radio_value(&mut draft.status, s, s.name());
-                }
-            });
-            ui.end_row();
-            ui.label("Confidence");
-            ui.add(egui::Slider::new(&mut draft.confidence, 0..=100).suffix(" %"));
-            ui.end_row();
-            ui.label("Notes");
-            ui.add(
-                egui::TextEdit::multiline(&mut draft.notes)
-                    .desired_rows(3)
-                    .desired_width(480.0),
+            status_fields(
+                ui,
+                &mut draft.status,
+                &mut draft.confidence,
+                &mut draft.notes,
+                480.0,
             );
-            ui.end_row();
             ui.label("Created");
             ui.label(format!("{} by {}", c.created_at, c.created_by));
             ui.end_row();
@@ -565,6 +555,33 @@ fn notes(
     }
 }
 
+/// Status, confidence and notes rows of a campaign form (in a grid).
+fn status_fields(
+    ui: &mut egui::Ui,
+    status: &mut Status,
+    confidence: &mut u8,
+    notes: &mut String,
+    width: f32,
+) {
+    ui.label("Status");
+    ui.horizontal(|ui| {
+        for s in Status::ALL {
+            ui.radio_value(status, s, s.name());
+        }
+    });
+    ui.end_row();
+    ui.label("Confidence");
+    ui.add(egui::Slider::new(confidence, 0..=100).suffix(" %"));
+    ui.end_row();
+    ui.label("Notes");
+    ui.add(
+        egui::TextEdit::multiline(notes)
+            .desired_rows(3)
+            .desired_width(width),
+    );
+    ui.end_row();
+}
+
 /// The selection dialog (a window over any view).
 pub fn selection_window(
     ctx: &egui::Context,
@@ -622,23 +639,7 @@ pub fn selection_window(
                         ui.label("Name");
                         ui.add(egui::TextEdit::singleline(&mut d.name).desired_width(260.0));
                         ui.end_row();
-                        ui.label("Status");
-                        ui.horizontal(|ui| {
-                            for s in Status::ALL {
-                                ui.radio_value(&mut d.status, s, s.name());
-                            }
-                        });
-                        ui.end_row();
-                        ui.label("Confidence");
-                        ui.add(egui::Slider::new(&mut d.confidence, 0..=100).suffix(" %"));
-                        ui.end_row();
-                        ui.label("Notes");
-                        ui.add(
-                            egui::TextEdit::multiline(&mut d.notes)
-                                .desired_rows(2)
-                                .desired_width(260.0),
-                        );
-                        ui.end_row();
+                        status_fields(ui, &mut d.status, &mut d.confidence, &mut d.notes, 260.0);
                     }
                     Target::Tag => {
                         ui.label("Tag");

@@ -120,27 +120,27 @@ impl CaseWork {
     pub fn apply(&mut self, edit: &Edit, analyst: &str) -> Result<String, String> {
         self.writer()?;
         let save = self.casebook.apply(edit, analyst)?;
-        let line = save.change.detail.clone();
-        self.store(save);
-        Ok(line)
+        Ok(self.store_line(save))
     }
 
-    /// Takes back the last edit.
+    /// Takes back the last edit; its audit line, if there was one.
     pub fn undo(&mut self, analyst: &str) -> Option<String> {
         self.writer().ok()?;
         let save = self.casebook.undo(analyst)?;
-        let line = save.change.detail.clone();
-        self.store(save);
-        Some(line)
+        Some(self.store_line(save))
     }
 
     /// Does the last undone edit again.
     pub fn redo(&mut self, analyst: &str) -> Option<String> {
         self.writer().ok()?;
         let save = self.casebook.redo(analyst)?;
+        Some(self.store_line(save))
+    }
+
+    fn store_line(&mut self, save: crate::case::Save) -> String {
         let line = save.change.detail.clone();
         self.store(save);
-        Some(line)
+        line
     }
 
     /// Asks for a campaign's facts (on the writer's connection, after the

@@ -237,8 +237,16 @@ fn selection_chips(
     out: &mut Vec<Command>,
 ) {
     if sel.is_empty() {
-        ui.weak(
-            "Everything selected: brush the timeline, click a category or an account to filter",
+        // One line, cut to the room left by the tabs: a wrapped hint would
+        // spill into the view below.
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(
+                    "Everything selected: brush the timeline, click a category or an account to filter",
+                )
+                .weak(),
+            )
+            .truncate(),
         );
         return;
     }
