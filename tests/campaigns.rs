@@ -296,9 +296,11 @@ fn read_csv(path: &Path) -> Vec<Vec<Option<String>>> {
     out
 }
 
+/// A pack CSV's header row, after the byte-order mark it must start with.
 fn header(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap()
+    let text = std::fs::read_to_string(path).unwrap();
+    text.strip_prefix('\u{feff}')
+        .unwrap_or_else(|| panic!("{} has no byte-order mark", path.display()))
         .lines()
         .next()
         .unwrap()
@@ -432,9 +434,10 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
     );
     let notes = read_csv(&out.join("notes.csv"));
     assert!(
-        notes
-            .iter()
-            .any(|r| r[6].as_deref() == Some("'=1+1 is not a formula here"))
+        notes.iter().any(|r| r[4].as_deref() == Some("campaign")
+            && r[5].as_deref() == Some("Hydra")
+            && r[6].as_deref() == Some("'=1+1 is not a formula here")),
+        "a campaign note names its campaign: {notes:?}"
     );
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(readme.contains(distillscope::export::csv::FORMULA_RULE));

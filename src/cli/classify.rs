@@ -42,7 +42,7 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<()> {
                      WHEN l.category IS NULL THEN 'no_prompt' ELSE l.category_rule END AS rule
          FROM exchanges e LEFT JOIN {labels} l USING (template_id)"
     );
-    csv::write_query(&case.conn, &query, &args.out)?;
+    csv::write_query(&case.conn, &query, &args.out, csv::Encoding::Utf8)?;
     let n: i64 = case
         .conn
         .query_row("SELECT count(*) FROM exchanges", [], |r| r.get(0))?;

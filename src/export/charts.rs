@@ -366,29 +366,40 @@ pub fn network_svg(conn: &Connection, path: &Path, campaign: &Campaign) -> Store
         s.push_str("</svg>\n");
         return Ok(s);
     }
+    // Framed on the campaign's accounts: hubs it shares with accounts far
+    // away (a large ASN, say) would otherwise shrink it to a dot in a corner.
+    // Those are pinned to the frame's edge and drawn hollow.
+    let framed: Vec<&(i32, String, f32, f32)> = if accounts > 0 {
+        nodes.iter().filter(|n| n.1 == "account").collect()
+    } else {
+        nodes.iter().collect()
+    };
     let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-    for n in &nodes {
+    for n in &framed {
         x0 = x0.min(n.2);
         x1 = x1.max(n.2);
         y0 = y0.min(n.3);
         y1 = y1.max(n.3);
     }
+    let margin = 0.2 * (x1 - x0).max(y1 - y0).max(1e-3);
+    let (x0, x1, y0, y1) = (x0 - margin, x1 + margin, y0 - margin, y1 + margin);
     let (pad, top) = (40.0f32, 60.0f32);
     let scale =
         ((w - 2.0 * pad) / (x1 - x0).max(1e-3)).min((h - top - pad - 30.0) / (y1 - y0).max(1e-3));
     // Centred in the picture.
     let ox = (w - (x1 - x0) * scale) / 2.0;
     let oy = top + (h - top - 30.0 - (y1 - y0) * scale) / 2.0;
-    let at: std::collections::HashMap<i32, (f32, f32, bool)> = nodes
+    let mut outside = 0usize;
+    let at: std::collections::HashMap<i32, (f32, f32, bool, bool)> = nodes
         .iter()
         .map(|n| {
+            let (x, y) = (n.2.clamp(x0, x1), n.3.clamp(y0, y1));
+            let pinned = x != n.2 || y != n.3;
+            outside += usize::from(pinned);
+            let hub = n.1 == "hub";
             (
                 n.0,
-                (
-                    ox + (n.2 - x0) * scale,
-                    oy + (n.3 - y0) * scale,
-                    n.1 == "hub",
-                ),
+                (ox + (x - x0) * scale, oy + (y - y0) * scale, hub, pinned),
             )
         })
         .collect();
@@ -409,11 +420,16 @@ pub fn network_svg(conn: &Connection, path: &Path, campaign: &Campaign) -> Store
     } else {
         4.0
     };
-    for (x, y, hub) in at.values() {
+    for (x, y, hub, pinned) in at.values() {
         if *hub {
+            let paint = if *pinned {
+                r##"fill="none" stroke="#555555" stroke-width="1""##
+            } else {
+                r##"fill="#555555""##
+            };
             let _ = writeln!(
                 s,
-                r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#555555"/>"##,
+                r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" {paint}/>"##,
                 x - r,
                 y - r,
                 2.0 * r,
@@ -426,14 +442,20 @@ pub fn network_svg(conn: &Connection, path: &Path, campaign: &Campaign) -> Store
             );
         }
     }
-    let note = if edges.len() >= MAX_EDGES {
-        format!(
-            "circles: campaign accounts; grey squares: shared values; the {MAX_EDGES} heaviest links drawn. Source: links.csv"
-        )
-    } else {
-        "circles: campaign accounts; grey squares: shared values (hubs). Source: links.csv"
-            .to_owned()
-    };
+    let mut note = "circles: campaign accounts; grey squares: shared values".to_owned();
+    if outside > 0 {
+        note += &format!(
+            "; hollow: {} further away, pinned to the edge",
+            group_digits(outside as i64)
+        );
+    }
+    if edges.len() >= MAX_EDGES {
+        note += &format!(
+            "; the {} heaviest links drawn",
+            group_digits(MAX_EDGES as i64)
+        );
+    }
+    note += ". Source: links.csv";
     text(&mut s, w - 20.0, h - 12.0, 11.0, "end", "#777", &note);
     s.push_str("</svg>\n");
     Ok(s)

@@ -1,7 +1,9 @@
 //! CSV output done one way everywhere: RFC 4180 quoting and UTF-8 (DuckDB's
 //! writer), ISO-8601 UTC times, and text cells a spreadsheet would execute
 //! (starting with =, +, -, @, tab or carriage return) neutralised by a
-//! leading apostrophe.
+//! leading apostrophe. Files meant for a spreadsheet (the evidence pack's)
+//! start with a UTF-8 byte-order mark, without which Excel reads them as
+//! Windows-1252 and garbles every non-ASCII character.
 
 use std::path::Path;
 
@@ -12,6 +14,18 @@ use crate::store::schema::{ident, literal};
 
 /// The rule applied to text cells, stated in every pack.
 pub const FORMULA_RULE: &str = "Text cells that begin with =, +, -, @, a tab or a carriage return are prefixed with an apostrophe (') so spreadsheets show them as text instead of executing them.";
+
+/// The UTF-8 byte-order mark that opens a CSV meant for a spreadsheet.
+pub const BOM: &str = "\u{feff}";
+
+/// Whether a CSV starts with [`BOM`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Plain UTF-8, for files read back by tools and scripts.
+    Utf8,
+    /// UTF-8 after a byte-order mark, for files a reviewer opens in a spreadsheet.
+    Utf8Bom,
+}
 
 /// SQL making a text expression safe for spreadsheets.
 pub fn neutralise(expr: &str) -> String {
@@ -24,7 +38,12 @@ pub fn neutralise(expr: &str) -> String {
 /// Writes the result of `query` to `path` as CSV, atomically: the file
 /// appears complete or not at all. Text columns are neutralised, timestamps
 /// written as ISO-8601 UTC.
-pub fn write_query(conn: &Connection, query: &str, path: &Path) -> StoreResult<()> {
+pub fn write_query(
+    conn: &Connection,
+    query: &str,
+    path: &Path,
+    encoding: Encoding,
+) -> StoreResult<()> {
     let cols = crate::store::normalize::describe(conn, &format!("({query})"), path)?;
     let select: Vec<String> = cols
         .iter()
@@ -49,12 +68,36 @@ pub fn write_query(conn: &Connection, query: &str, path: &Path) -> StoreResult<(
         .tempfile_in(dir)
         .at(path, "cannot create the output file")?;
     let tmp_path = tmp.path().to_path_buf();
+    // DuckDB writes no byte-order mark: with one, the header goes in its
+    // PREFIX (which excludes HEADER) and a SUFFIX ends the last row.
+    let (options, header) = match encoding {
+        Encoding::Utf8 => ("HEADER true".to_owned(), String::new()),
+        Encoding::Utf8Bom => {
+            let names: Vec<String> = cols.iter().map(|c| cell(&c.name)).collect();
+            let header = format!("{BOM}{}\n", names.join(","));
+            let options = format!("HEADER false, PREFIX {}, SUFFIX '\n'", literal(&header));
+            (options, header)
+        }
+    };
     conn.execute_batch(&format!(
-        "COPY (SELECT {} FROM ({query})) TO {} (FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"');",
+        "COPY (SELECT {} FROM ({query})) TO {} (FORMAT csv, {options}, QUOTE '\"', ESCAPE '\"');",
         select.join(", "),
         literal(&tmp_path.to_string_lossy())
     ))
     .at(path, "cannot write CSV")?;
+    if !header.is_empty() && cols.len() > 1 {
+        // No rows: DuckDB still writes the suffix, an empty line after the
+        // header (any row of two or more columns holds a comma, so is longer).
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp_path)
+            .at(path, "cannot write CSV")?;
+        let len = file.metadata().at(path, "cannot write CSV")?.len();
+        if len == header.len() as u64 + 1 {
+            file.set_len(header.len() as u64)
+                .at(path, "cannot write CSV")?;
+        }
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .at(path, "cannot move the CSV into place")?;
@@ -102,4 +145,34 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> StoreResult<()> {
         .map_err(|e| e.error)
         .at(path, "cannot move the output file into place")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(query: &str, encoding: Encoding) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let conn = Connection::open_in_memory().unwrap();
+        write_query(&conn, query, &path, encoding).unwrap();
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn a_spreadsheet_csv_starts_with_a_byte_order_mark_and_ends_its_last_row_once() {
+        let rows =
+            "SELECT * FROM (VALUES (1, 'x · y'), (2, 'a,b'), (3, '=1+1')) t(n, text) ORDER BY n";
+        assert_eq!(
+            written(rows, Encoding::Utf8Bom),
+            "\u{feff}n,text\n1,x · y\n2,\"a,b\"\n3,'=1+1\n"
+        );
+        assert_eq!(
+            written(rows, Encoding::Utf8),
+            "n,text\n1,x · y\n2,\"a,b\"\n3,'=1+1\n"
+        );
+        let none = "SELECT 1 AS n, 'x' AS text WHERE false";
+        assert_eq!(written(none, Encoding::Utf8Bom), "\u{feff}n,text\n");
+        assert_eq!(written(none, Encoding::Utf8), "n,text\n");
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 
 use super::charts;
-use super::csv::{FORMULA_RULE, write_atomic, write_query};
+use super::csv::{Encoding, FORMULA_RULE, write_atomic, write_query};
 use super::manifest::{self, Manifest, PackCampaign, PackFile, Sampling, SourceFile};
 use super::narrative;
 use crate::analysis::detect::{Scan, explain};
@@ -224,14 +224,20 @@ pub const CSV_FILES: [CsvSpec; 8] = [
         description: "The analyst's notes on the campaign, its accounts and its days, then the audit trail of every change to the campaign.",
         columns: &[
             ("record", "note or audit"),
-            ("number", "note id or audit sequence number"),
+            (
+                "number",
+                "note id, or the audit sequence number of the whole case (gaps are changes to other campaigns, tags and notes)",
+            ),
             ("logged_at", "when (UTC)"),
             ("author", "who"),
             (
                 "pinned_to",
                 "day, account or campaign (notes); the change (audit)",
             ),
-            ("target", "the date, account or campaign id (notes)"),
+            (
+                "target",
+                "the date, account id or campaign name (notes); the campaign (audit)",
+            ),
             ("text", "the note, or what changed"),
         ],
     },
@@ -262,7 +268,7 @@ fn spec(name: &str) -> &'static CsvSpec {
 pub fn csv_rules() -> Vec<String> {
     vec![
         "RFC 4180: comma-separated, fields with commas, quotes or line breaks in double quotes, quotes doubled; a header row.".into(),
-        "UTF-8 text.".into(),
+        "UTF-8 text after a byte-order mark (EF BB BF), so that Excel reads it as UTF-8; DuckDB, pandas and LibreOffice skip the mark, Python's csv module needs encoding='utf-8-sig'.".into(),
         "Times are ISO-8601 UTC (2026-04-01T12:00:00.000Z); days are YYYY-MM-DD.".into(),
         "Column order is fixed (README.md of the pack and of distillscope).".into(),
         FORMULA_RULE.into(),
@@ -488,7 +494,7 @@ pub fn export(
             stage_infrastructure(conn, case_path)?;
         }
         let sql = csv_query(spec.name, campaign.id, sampling.as_ref());
-        write_query(conn, &sql, &tmp.join(spec.name))?;
+        write_query(conn, &sql, &tmp.join(spec.name), Encoding::Utf8Bom)?;
         queries.insert(spec.name.to_owned(), sql);
         lap(spec.name, &mut t);
     }
@@ -784,7 +790,9 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
         "events.csv" => format!("SELECT {cols} FROM events ORDER BY ts"),
         "notes.csv" => format!(
             "SELECT {cols} FROM (
-               SELECT 'note' AS record, id AS number, written_at AS logged_at, author, target_kind AS pinned_to, target, text, 0 AS o
+               SELECT 'note' AS record, id AS number, written_at AS logged_at, author, target_kind AS pinned_to,
+                      CASE WHEN target_kind = 'campaign' THEN (SELECT name FROM campaigns WHERE id = {campaign}) ELSE target END AS target,
+                      text, 0 AS o
                FROM notes
                WHERE (target_kind = 'campaign' AND target = '{campaign}')
                   OR (target_kind = 'account' AND target IN (SELECT account_id FROM pack_accounts))
@@ -1032,11 +1040,15 @@ fn read_facts(
             crate::case::NoteTarget::Day(d) => daily.iter().any(|r| r.day == *d),
         })
         .map(|n| {
+            // A campaign reads as its name, as in notes.csv.
+            let target = match &n.target {
+                crate::case::NoteTarget::Campaign(_) => format!("\"{}\"", campaign.props.name),
+                other => other.key(),
+            };
             format!(
-                "{} ({} {}, {}): {}",
+                "{} ({} {target}, {}): {}",
                 n.at,
                 n.target.kind(),
-                n.target.key(),
                 n.author,
                 n.text
             )

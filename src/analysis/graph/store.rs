@@ -441,7 +441,12 @@ pub fn export_csv(conn: &Connection, dir: &Path, schema: &str) -> StoreResult<()
         ),
     ];
     for (name, query) in &files {
-        crate::export::csv::write_query(conn, query, &tmp.path().join(name))?;
+        crate::export::csv::write_query(
+            conn,
+            query,
+            &tmp.path().join(name),
+            crate::export::csv::Encoding::Utf8,
+        )?;
     }
     if dir.exists() {
         std::fs::remove_dir(dir).at(dir, "cannot replace the empty output folder")?;
