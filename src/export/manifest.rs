@@ -120,16 +120,15 @@ pub struct Manifest {
 /// Hashes `names` inside `dir` in parallel (large files dominate, so each
 /// file is one task).
 pub fn hash_files(dir: &Path, names: &[String]) -> StoreResult<Vec<(u64, String)>> {
-    names
-        .par_iter()
-        .map(|n| {
-            let p = dir.join(n);
-            let size = std::fs::metadata(&p)
-                .at(&p, "cannot read file metadata")?
-                .len();
-            Ok((size, fingerprint::sha256_file(&p)?))
-        })
-        .collect()
+    names.par_iter().map(|n| hash_file(&dir.join(n))).collect()
+}
+
+/// Size and SHA-256 of one file.
+pub fn hash_file(path: &Path) -> StoreResult<(u64, String)> {
+    let size = std::fs::metadata(path)
+        .at(path, "cannot read file metadata")?
+        .len();
+    Ok((size, fingerprint::sha256_file(path)?))
 }
 
 /// What `verify` found.
