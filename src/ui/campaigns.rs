@@ -186,8 +186,9 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut CampaignsState, anal
     ui.horizontal(|ui| {
         ui.heading("Campaigns");
         ui.separator();
-        ui.label("Analyst");
+        let label = ui.label("Analyst");
         ui.add(egui::TextEdit::singleline(analyst).desired_width(160.0))
+            .labelled_by(label.id)
             .on_hover_text(
                 "Your name, recorded in the audit log with every change and in every evidence pack",
             );
@@ -295,12 +296,17 @@ fn properties(
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            ui.label("Name");
-            ui.add(egui::TextEdit::singleline(&mut draft.name).desired_width(320.0));
+            let label = ui.label("Name");
+            ui.add(egui::TextEdit::singleline(&mut draft.name).desired_width(320.0))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("Colour");
+            let label = ui.label("Colour");
             let mut rgb = parse_colour(&draft.colour).unwrap_or([128, 128, 128]);
-            if ui.color_edit_button_srgb(&mut rgb).changed() {
+            if ui
+                .color_edit_button_srgb(&mut rgb)
+                .labelled_by(label.id)
+                .changed()
+            {
                 draft.colour = format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
             }
             ui.end_row();
@@ -570,15 +576,17 @@ fn status_fields(
         }
     });
     ui.end_row();
-    ui.label("Confidence");
-    ui.add(egui::Slider::new(confidence, 0..=100).suffix(" %"));
+    let label = ui.label("Confidence");
+    ui.add(egui::Slider::new(confidence, 0..=100).suffix(" %"))
+        .labelled_by(label.id);
     ui.end_row();
-    ui.label("Notes");
+    let label = ui.label("Notes");
     ui.add(
         egui::TextEdit::multiline(notes)
             .desired_rows(3)
             .desired_width(width),
-    );
+    )
+    .labelled_by(label.id);
     ui.end_row();
 }
 
