@@ -53,7 +53,14 @@ fn small_incident(dir: &Path) -> PathBuf {
                             "Write a complete implementation of task {k}, with tests, \"quoted\"\nand a second line"
                         )
                     };
-                    ("10.0.0.1".to_owned(), p)
+                    // Once, two campaign accounts come over one IPv6 /48
+                    // spelled two ways.
+                    let ip = match (day, k, a) {
+                        (12, 0, 1) => "2001:db8::1",
+                        (12, 0, 2) => "2001:0db8:0:0::7",
+                        _ => "10.0.0.1",
+                    };
+                    (ip.to_owned(), p)
                 } else {
                     (
                         format!("192.168.{a}.{k}"),
@@ -407,6 +414,13 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
         .expect("the shared address is listed");
     assert_eq!(shared_ip[1].as_deref(), Some("10.0.0.1"));
     assert_eq!(shared_ip[3].as_deref(), Some("3"));
+    // Networks are named as the graph names them, whatever the spelling.
+    let v6 = infra
+        .iter()
+        .find(|r| r[0].as_deref() == Some("network") && r[1].as_deref() == Some("2001:db8::/48"))
+        .unwrap_or_else(|| panic!("the shared /48 is listed: {infra:?}"));
+    assert_eq!(v6[3].as_deref(), Some("2"));
+    assert_eq!(v6[4].as_deref(), Some("2"));
     // The manifest records the rows and what the pack was made from.
     let m = manifest::read(&out).unwrap();
     let listed = m.files.iter().find(|f| f.name == "exchanges.csv").unwrap();

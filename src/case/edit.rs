@@ -293,7 +293,7 @@ pub fn apply(
                 action: "note".into(),
                 campaign_id: campaign.map(|c| c.id),
                 campaign: campaign.map(|c| c.props.name.clone()),
-                detail: format!("note {id} on {} {}: {text}", target.kind(), target.key()),
+                detail: format!("note {id} on {}: {text}", book.target_label(target)),
             }
         }
         Edit::DeleteNote { id } => {
@@ -303,14 +303,18 @@ pub fn apply(
                 .position(|n| n.id == *id)
                 .ok_or_else(|| format!("no note number {id}"))?;
             let note = notes.remove(i);
+            // A campaign's note leaves its trail too.
+            let campaign = match note.target {
+                NoteTarget::Campaign(c) => book.campaign_by_id(c),
+                _ => None,
+            };
             Change {
                 action: "delete_note".into(),
-                campaign_id: None,
-                campaign: None,
+                campaign_id: campaign.map(|c| c.id),
+                campaign: campaign.map(|c| c.props.name.clone()),
                 detail: format!(
-                    "deleted note {id} on {} {}: {}",
-                    note.target.kind(),
-                    note.target.key(),
+                    "deleted note {id} on {}: {}",
+                    book.target_label(&note.target),
                     note.text
                 ),
             }
@@ -386,4 +390,42 @@ fn describe_update(before: &CampaignProps, after: &CampaignProps) -> String {
         parts.push(format!("notes: {}", after.notes));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_campaign_note_is_logged_by_its_campaign_name_when_made_and_deleted() {
+        let create = Edit::Create {
+            props: CampaignProps {
+                name: "Hydra".into(),
+                colour: String::new(),
+                status: Default::default(),
+                confidence: 50,
+                notes: String::new(),
+            },
+            accounts: ["acct_1".to_owned()].into(),
+            origin: "a test".into(),
+        };
+        let (book, _) = apply(&Workbook::default(), &create, "ana", "t0").unwrap();
+        let id = book.campaign("Hydra").unwrap().id;
+        let note = Edit::AddNote {
+            target: NoteTarget::Campaign(id),
+            text: "one proxy pool".into(),
+        };
+        let (book, added) = apply(&book, &note, "ana", "t1").unwrap();
+        assert_eq!(added.detail, "note 1 on campaign \"Hydra\": one proxy pool");
+        let (_, deleted) = apply(&book, &Edit::DeleteNote { id: 1 }, "ana", "t2").unwrap();
+        assert_eq!(
+            deleted.campaign_id,
+            Some(id),
+            "it stays in the campaign's trail"
+        );
+        assert_eq!(
+            deleted.detail,
+            "deleted note 1 on campaign \"Hydra\": one proxy pool"
+        );
+    }
 }

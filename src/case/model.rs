@@ -162,6 +162,18 @@ impl Workbook {
         self.campaigns.iter().find(|c| c.id == id)
     }
 
+    /// What a note is pinned to, in words: `day 2026-04-22`, `account
+    /// acct_1` or `campaign "Hydra"` (by number once it is deleted).
+    pub fn target_label(&self, target: &NoteTarget) -> String {
+        match target {
+            NoteTarget::Campaign(id) => match self.campaign_by_id(*id) {
+                Some(c) => format!("campaign {:?}", c.props.name),
+                None => format!("campaign {id}"),
+            },
+            other => format!("{} {}", other.kind(), other.key()),
+        }
+    }
+
     /// The campaigns an account belongs to.
     pub fn campaigns_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a Arc<Campaign>> {
         self.campaigns

@@ -839,15 +839,38 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
     }
 }
 
-/// The /24 (IPv4) or /48 (IPv6) network of `ip`, as SQL.
-const NETWORK: &str =
-    "CASE WHEN contains(ip, ':') THEN array_to_string(string_split(ip, ':')[1:3], ':') || '::/48'
-                           ELSE array_to_string(string_split(ip, '.')[1:3], '.') || '.0/24' END";
+/// Every address of the case with its /24 or /48 network, as temporary
+/// table `pack_ip_net`: networks are named by the graph's own
+/// [`network_of`](crate::analysis::graph::incidence::network_of), so a
+/// network in a pack is the network hub of the Network view (compressed
+/// IPv6 and IPv4-mapped addresses included), computed once per address.
+fn stage_networks(conn: &Connection, path: &Path) -> StoreResult<()> {
+    let ctx = "naming the networks of the case's addresses";
+    let ips: Vec<String> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT DISTINCT ip FROM exchanges WHERE ip IS NOT NULL",
+        |r| r.get(0),
+    )?;
+    conn.execute_batch("CREATE OR REPLACE TEMP TABLE pack_ip_net (ip VARCHAR, network VARCHAR);")
+        .at(path, ctx)?;
+    let mut app = conn
+        .appender_to_catalog_and_db("pack_ip_net", "temp", "main")
+        .at(path, ctx)?;
+    for ip in &ips {
+        if let Some(net) = crate::analysis::graph::incidence::network_of(ip) {
+            app.append_row(duckdb::params![ip, net]).at(path, ctx)?;
+        }
+    }
+    app.flush().at(path, ctx)
+}
 
 /// Shared values of the campaign's accounts, staged as temporary tables.
 /// One scan of the campaign's requests gives every (account, address),
 /// (account, user agent) and (account, template) pair with its requests and
-/// first and last use; networks and ASNs follow from the addresses. Values
+/// first and last use; networks (see [`stage_networks`]) and ASNs follow
+/// from the addresses. Values
 /// used by two or more campaign accounts are kept, and only for those is
 /// the whole case scanned for how many accounts use each (counting distinct
 /// accounts over all 64 M requests for every value spilled >13 GB to disk).
@@ -874,12 +897,14 @@ fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
         "asn IN (SELECT DISTINCT asn FROM pack_pairs WHERE pair = 'ip' AND CAST(asn AS VARCHAR) IN {})",
         shared("asn")
     );
-    // Addresses of the case in a shared network: the network is computed on
-    // the distinct addresses, not on every request.
-    let network_keys = format!(
-        "ip IN (SELECT ip FROM (SELECT DISTINCT ip FROM exchanges WHERE ip IS NOT NULL) WHERE {NETWORK} IN {})",
+    // The addresses of the shared networks, with their network.
+    let network_count = format!(
+        "SELECT 'network' AS kind, network AS value, count(DISTINCT account_id)::BIGINT AS case_accounts
+         FROM exchanges JOIN (SELECT ip, network FROM pack_ip_net WHERE network IN {}) USING (ip)
+         GROUP BY 1, 2",
         shared("network")
     );
+    stage_networks(conn, path)?;
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE pack_pairs AS
            SELECT account_id, ip, user_agent, template_id,
@@ -888,8 +913,6 @@ fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
                   CASE WHEN grouping(ip) = 0 THEN 'ip' WHEN grouping(user_agent) = 0 THEN 'user_agent' ELSE 'template' END AS pair
            FROM exchanges SEMI JOIN pack_accounts USING (account_id)
            GROUP BY GROUPING SETS ((account_id, ip), (account_id, user_agent), (account_id, template_id));
-         CREATE OR REPLACE TEMP TABLE pack_ip_net AS
-           SELECT ip, {NETWORK} AS network FROM (SELECT DISTINCT ip FROM pack_pairs WHERE pair = 'ip' AND ip IS NOT NULL);
          CREATE OR REPLACE TEMP TABLE pack_shared AS
            WITH ip_pairs AS (SELECT * FROM pack_pairs WHERE pair = 'ip' AND ip IS NOT NULL),
                 -- (account, value) pairs, so that counting accounts needs no DISTINCT
@@ -918,7 +941,7 @@ fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
            FROM pack_shared s JOIN pack_case_accounts c USING (kind, value);
          DROP TABLE pack_pairs; DROP TABLE pack_ip_net; DROP TABLE pack_shared; DROP TABLE pack_case_accounts;",
         case_count("ip", "ip", &ip_keys),
-        case_count("network", NETWORK, &network_keys),
+        network_count,
         case_count("asn", "asn", &asn_keys),
         case_count("user_agent", "user_agent", &ua_keys),
         case_count("template", "template_id", &template_keys),
@@ -1109,15 +1132,10 @@ fn read_facts(
             crate::case::NoteTarget::Day(d) => daily.iter().any(|r| r.day == *d),
         })
         .map(|n| {
-            // A campaign reads as its name, as in notes.csv.
-            let target = match &n.target {
-                crate::case::NoteTarget::Campaign(_) => format!("\"{}\"", campaign.props.name),
-                other => other.key(),
-            };
             format!(
-                "{} ({} {target}, {}): {}",
+                "{} ({}, {}): {}",
                 n.at,
-                n.target.kind(),
+                book.target_label(&n.target),
                 n.author,
                 n.text
             )

@@ -512,11 +512,10 @@ fn notes(
             || matches!(&n.target, NoteTarget::Account(a) if c.accounts.contains(a))
     }) {
         ui.label(format!(
-            "{} · {} · {} {}: {}",
+            "{} · {} · {}: {}",
             n.at,
             n.author,
-            n.target.kind(),
-            n.target.key(),
+            book.target_label(&n.target),
             n.text
         ));
     }

@@ -44,7 +44,8 @@ pub struct CaseWork {
     pub export: Option<ExportJob>,
     /// The last export's outcome.
     pub exported: Option<Result<PackReport, String>>,
-    /// One campaign's totals, days, categories and infrastructure.
+    /// One campaign's totals, days, categories and infrastructure, keyed
+    /// by the campaign and a hash of its accounts (all the facts depend on).
     pub facts: Slot<(i64, u64), Facts>,
     /// The audit log (of one campaign, or all).
     pub audit: Slot<(Option<i64>, u64), Vec<AuditEntry>>,
@@ -145,16 +146,25 @@ impl CaseWork {
 
     /// Asks for a campaign's facts (on the writer's connection, after the
     /// saves before it).
+    ///
+    /// Edits that leave its accounts alone (a rename, a note, a tag, another
+    /// campaign) do not start the minute-long queries again.
     pub fn want_facts(&mut self, id: i64, analyst: &str) {
         let Some(campaign) = self.book().campaign_by_id(id).cloned() else {
             return;
+        };
+        let members = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            campaign.accounts.hash(&mut h);
+            h.finish()
         };
         let book = self.book().clone();
         let analyst = analyst.to_owned();
         let Some(writer) = &self.writer else { return };
         let path = self.case_path.clone();
         let ctx = self.ctx.clone();
-        self.facts.want(&(id, self.revision), || {
+        self.facts.want(&(id, members), || {
             writer.submit(move |c| {
                 let out = pack::facts(c, &path, &campaign, &book, &analyst);
                 ctx.request_repaint();
