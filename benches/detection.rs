@@ -83,6 +83,10 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    println!("evidence:");
+    for line in scan.availability.lines() {
+        println!("  {line}");
+    }
     println!(
         "{:<20} {:>8} {:>8} {:>8}",
         "label", "accounts", "flagged", "rate"
@@ -140,6 +144,25 @@ fn main() {
     }
     for ((label, fired), n) in &why {
         println!("  {label} x{n}: {fired}");
+    }
+    // Accounts judged with a flagged cluster: their own scores, campaign
+    // against legitimate (what a floor on own evidence would cost and save).
+    let mut own: BTreeMap<(bool, String), usize> = BTreeMap::new();
+    for (i, id) in scan.features.accounts.iter().enumerate() {
+        let v = &scan.accounts[i];
+        if !(v.by_cluster && v.flagged) {
+            continue;
+        }
+        if let Some((_, is_campaign)) = truth.get(id) {
+            let (_, s) = detect::score::score(&scan.own[i], &scan.config);
+            *own.entry((*is_campaign, format!("{s:.1}"))).or_default() += 1;
+        }
+    }
+    for ((c, s), n) in &own {
+        println!(
+            "  in a flagged cluster, {} with own score {s}: {n}",
+            if *c { "campaign" } else { "legitimate" }
+        );
     }
     for c in scan.campaigns.iter().take(12) {
         let mut labels: BTreeMap<&str, usize> = BTreeMap::new();

@@ -55,10 +55,18 @@ pub fn cluster_color(id: u32) -> Color32 {
 
 /// The colour of an event kind.
 pub fn event_color(kind: &str) -> Color32 {
-    match kind {
-        "model_release" => Color32::from_rgb(64, 160, 255),
-        "enforcement" => Color32::from_rgb(230, 70, 70),
-        "policy_change" => Color32::from_rgb(200, 120, 230),
-        _ => Color32::from_gray(140),
+    // Kinds are matched by meaning: evidence spells them its own way.
+    let k = kind.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    if k == crate::analysis::views::FIRST_SEEN_KIND {
+        Color32::from_rgb(120, 200, 230)
+    } else if has(&["release", "launch"]) {
+        Color32::from_rgb(64, 160, 255)
+    } else if has(&["enforce", "ban", "terminat", "suspen", "block", "takedown"]) {
+        Color32::from_rgb(230, 70, 70)
+    } else if has(&["policy", "verification", "rule"]) {
+        Color32::from_rgb(200, 120, 230)
+    } else {
+        Color32::from_gray(140)
     }
 }

@@ -28,6 +28,39 @@ const WORDS: [&str; 12] = [
     "borscht", "ceviche", "bibimbap",
 ];
 
+/// A person's own question: a topic, a second subject and a sentence shape
+/// chosen apart, so two questions share few word 3-grams (a one-word swap
+/// in a fixed sentence is a template, and near-duplicate grouping sees it).
+fn own_question(n: u32) -> String {
+    const WHO: [&str; 7] = [
+        "my boss",
+        "our intern",
+        "a neighbour",
+        "my sister",
+        "the new hire",
+        "grandpa",
+        "a client",
+    ];
+    const WHEN: [&str; 5] = [
+        "this Friday",
+        "after the match",
+        "before the holidays",
+        "on a rainy day",
+        "for breakfast",
+    ];
+    let w = WORDS[(n % 12) as usize];
+    let who = WHO[((n / 12) % 7) as usize];
+    let when = WHEN[((n / 3) % 5) as usize];
+    match n % 6 {
+        0 => format!("{who} asked whether {w} keeps well {when}; does it?"),
+        1 => format!("Give me a shopping list: {w}, {when}, cooking for {who}."),
+        2 => format!("Why would {who} dislike {w}? We tried it {when}."),
+        3 => format!("Is it rude to serve {w} {when} when {who} visits?"),
+        4 => format!("Which drink pairs with {w}? {who} is hosting {when}."),
+        _ => format!("History of {w} in two lines please, {who} wonders {when}."),
+    }
+}
+
 struct Logs {
     ex: String,
     acc: String,
@@ -139,12 +172,7 @@ fn write_incident(dir: &Path) {
         );
         for d in 0..5 {
             for h in 9..17 {
-                let w = WORDS[((a + d + h) % 12) as usize];
-                let p = format!(
-                    "Our team lunch: what is a good recipe for {w}, asked by {id} on day {} at {}?",
-                    "x".repeat((d + h) as usize % 7 + 1),
-                    "y".repeat(a as usize + 1)
-                );
+                let p = own_question(a * 97 + d * 13 + h);
                 l.req(&ts(4 + d, h, 10 * a), &id, "192.0.2.10", HOME, "m1", &p, 0);
             }
         }
@@ -210,12 +238,7 @@ fn write_incident(dir: &Path) {
         );
         for d in 0..4 {
             for h in [9, 13, 18] {
-                let w = WORDS[((a * 3 + d + h) % 12) as usize];
-                let p = format!(
-                    "How long should I cook {w} for {} people, {}?",
-                    a + d + 2,
-                    "z".repeat(h as usize % 5 + 1)
-                );
+                let p = own_question(1000 + a * 89 + d * 17 + h);
                 let asn = HOSTING[((d + h) % 4) as usize];
                 let ip = format!("198.18.{}.{}", d, h);
                 l.req(&ts(3 + d, h, 7 * a), &id, &ip, asn, "m1", &p, 0);
@@ -234,12 +257,8 @@ fn write_incident(dir: &Path) {
         );
         for d in 0..3 {
             for h in [9, 10, 12, 16, 19, 21] {
-                let w = WORDS[((a + d * 2 + h) % 12) as usize];
                 let model = if 9 + d >= 10 { "m2" } else { "m1" };
-                let p = format!(
-                    "Tell me the story behind {w}, in {} words.",
-                    50 * (a + d + 1)
-                );
+                let p = own_question(2000 + a * 83 + d * 19 + h);
                 l.req(
                     &ts(9 + d, h, 11 * a),
                     &id,

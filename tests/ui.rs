@@ -514,3 +514,66 @@ fn the_export_dialog_writes_a_pack_that_verifies() {
     assert!(v.is_intact(), "{}", v.report());
     assert_eq!(v.intact.len(), 13);
 }
+
+#[test]
+fn the_suspects_view_says_what_the_evidence_showed_and_takes_a_network_mark() {
+    let (_dir, case) = own_sample_case();
+    let mut h = opened(case);
+    show(&mut h, View::Suspects);
+    settle(&mut h);
+    h.get_by_label("What the evidence let detection see")
+        .click();
+    settle(&mut h);
+    h.get_by_label_contains("every kind of evidence can fire");
+    h.get_by_label_contains("networks read as hosting, cloud or VPS:");
+    // The analyst overrules how the busiest network is read.
+    let busiest = h
+        .state()
+        .session()
+        .and_then(|s| {
+            s.scan.value().and_then(|scan| {
+                scan.features
+                    .networks
+                    .iter()
+                    .find(|n| n.asn.is_some())
+                    .cloned()
+            })
+        })
+        .expect("a network");
+    let asn = busiest.asn.unwrap();
+    let (choice, want) = if busiest.hosting {
+        ("marked not hosting", false)
+    } else {
+        ("marked hosting", true)
+    };
+    h.get_all_by_label("as named")
+        .next()
+        .expect("its row")
+        .click();
+    h.run();
+    h.get_by_label(choice).click();
+    settle(&mut h);
+    let book_mark = h
+        .state()
+        .session()
+        .and_then(|s| s.work.book().networks.get(&asn).copied());
+    assert_eq!(book_mark, Some(want));
+    // The scan reran with the mark.
+    let read = h
+        .state()
+        .session()
+        .and_then(|s| {
+            s.scan.value().and_then(|scan| {
+                scan.features
+                    .networks
+                    .iter()
+                    .find(|n| n.asn == Some(asn))
+                    .cloned()
+            })
+        })
+        .expect("the network is listed");
+    assert_eq!(read.hosting, want, "{read:?}");
+    if want {
+        assert_eq!(read.reason, "analyst: hosting");
+    }
+}

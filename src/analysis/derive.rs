@@ -64,6 +64,7 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     run.exec("aggregating per category", sql::CREATE_CATEGORY_SUMMARY)?;
     run.progress.stage("Summarising accounts")?;
     run.exec("summarising accounts", sql::CREATE_ACCOUNT_SUMMARY)?;
+    run.exec("counting models per day", sql::CREATE_MODEL_DAY)?;
     run.exec(
         "measuring classifier agreement",
         sql::CREATE_CLASSIFIER_AGREEMENT,

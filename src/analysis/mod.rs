@@ -6,6 +6,7 @@ pub mod days;
 pub mod derive;
 pub mod detect;
 pub mod graph;
+pub mod releases;
 pub mod selection;
 pub mod sql;
 pub mod summary;

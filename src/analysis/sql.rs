@@ -57,6 +57,15 @@ pub fn create_templates() -> String {
     )
 }
 
+/// Templates that can link accounts: used by two or more accounts and not
+/// a short generic turn ("continue", "thanks", "make it shorter", "继续"),
+/// which thousands of honest users type and no operator owns. Short means
+/// under four words and under 20 characters (scripts in languages written
+/// without spaces are long).
+pub const LINKING_TEMPLATES: &str = "SELECT template_id FROM templates
+    WHERE accounts >= 2
+      AND (len(string_split(trim(normalized), ' ')) >= 4 OR length(normalized) >= 20)";
+
 /// The classifier's output per template, filled from Rust.
 pub const CREATE_TEMPLATE_LABELS: &str = "CREATE OR REPLACE TABLE template_labels (
     template_id UBIGINT PRIMARY KEY, category VARCHAR, category_rule VARCHAR, template_group UBIGINT);";
@@ -114,6 +123,13 @@ pub const CREATE_ACCOUNT_SUMMARY: &str = "CREATE OR REPLACE TABLE account_summar
     )
     SELECT ex.*, top.top_category, top.top_category_share
     FROM ex LEFT JOIN top USING (account_id);";
+
+/// Per model and day: requests, accounts and the first request. Small
+/// (models × days); releases found in the log and the release pivot read it.
+pub const CREATE_MODEL_DAY: &str = "CREATE OR REPLACE TABLE model_day AS
+    SELECT model, day, count(*) AS exchanges, count(DISTINCT account_id) AS accounts,
+           min(ts) AS first_ts
+    FROM exchanges WHERE model IS NOT NULL GROUP BY model, day;";
 
 /// How often the classifier agrees with categories the log carried.
 pub const CREATE_CLASSIFIER_AGREEMENT: &str = "CREATE OR REPLACE TABLE classifier_agreement AS

@@ -202,13 +202,19 @@ pub struct Event {
     pub label: String,
 }
 
-/// Every event, in time order.
+/// Kind of the events the log itself shows: a model's first sustained use
+/// (kept apart from the evidence's declared events).
+pub const FIRST_SEEN_KIND: &str = "first_seen";
+
+/// Every event, in time order: the evidence's events, and the models first
+/// seen in the log that no declared release names (kind [`FIRST_SEEN_KIND`]).
 pub fn events(conn: &Connection, path: &Path) -> StoreResult<Vec<Event>> {
-    query_rows(
+    let mut out = query_rows(
         conn,
         path,
         "events query",
-        "SELECT epoch(ts)::BIGINT, kind, label FROM events ORDER BY ts",
+        "SELECT epoch(ts)::BIGINT, coalesce(kind, ''), coalesce(label, '') FROM events
+         WHERE ts IS NOT NULL ORDER BY ts",
         |r| {
             Ok(Event {
                 ts: r.get(0)?,
@@ -216,7 +222,21 @@ pub fn events(conn: &Connection, path: &Path) -> StoreResult<Vec<Event>> {
                 label: r.get(2)?,
             })
         },
-    )
+    )?;
+    let releases = crate::analysis::releases::read(conn, path)?;
+    out.extend(
+        releases
+            .found
+            .into_iter()
+            .filter(|r| r.source == crate::analysis::releases::ReleaseSource::FirstSeen)
+            .map(|r| Event {
+                ts: r.ts,
+                kind: FIRST_SEEN_KIND.into(),
+                label: r.label,
+            }),
+    );
+    out.sort_by_key(|e| e.ts);
+    Ok(out)
 }
 
 /// One category: the selection against the baseline.

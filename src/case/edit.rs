@@ -78,6 +78,16 @@ pub enum Edit {
         /// Its id.
         id: i64,
     },
+    /// The analyst's word on a network for detection: hosting, not
+    /// hosting, or (None) back to what its name says.
+    MarkNetwork {
+        /// AS number.
+        asn: i64,
+        /// Its name as the log has it (for the audit line).
+        name: String,
+        /// Hosting or not; None clears the mark.
+        hosting: Option<bool>,
+    },
 }
 
 /// One line of the audit log, before it is stored.
@@ -319,6 +329,37 @@ pub fn apply(
                 ),
             }
         }
+        Edit::MarkNetwork { asn, name, hosting } => {
+            let marks = Arc::make_mut(&mut next.networks);
+            let before = marks.get(asn).copied();
+            if before == *hosting {
+                return Err(format!("AS{asn} is already marked so"));
+            }
+            match hosting {
+                Some(h) => marks.insert(*asn, *h),
+                None => marks.remove(asn),
+            };
+            let word = |h: Option<bool>| match h {
+                Some(true) => "hosting",
+                Some(false) => "not hosting",
+                None => "as its name reads",
+            };
+            Change {
+                action: "network".into(),
+                campaign_id: None,
+                campaign: None,
+                detail: format!(
+                    "AS{asn}{} marked {} for detection (was {})",
+                    if name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {name}")
+                    },
+                    word(*hosting),
+                    word(before)
+                ),
+            }
+        }
     };
     Ok((next, change))
 }
@@ -418,6 +459,18 @@ mod tests {
         let (book, added) = apply(&book, &note, "ana", "t1").unwrap();
         assert_eq!(added.detail, "note 1 on campaign \"Hydra\": one proxy pool");
         let (_, deleted) = apply(&book, &Edit::DeleteNote { id: 1 }, "ana", "t2").unwrap();
+        let mark = Edit::MarkNetwork {
+            asn: 64512,
+            name: "Velox Networks Ltd".into(),
+            hosting: Some(true),
+        };
+        let (marked, line) = apply(&book, &mark, "ana", "t3").unwrap();
+        assert_eq!(marked.networks.get(&64512), Some(&true));
+        assert_eq!(
+            line.detail,
+            "AS64512 Velox Networks Ltd marked hosting for detection (was as its name reads)"
+        );
+        assert!(apply(&marked, &mark, "ana", "t4").is_err());
         assert_eq!(
             deleted.campaign_id,
             Some(id),

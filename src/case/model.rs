@@ -146,6 +146,9 @@ pub struct Workbook {
     pub tags: Arc<BTreeMap<String, BTreeSet<String>>>,
     /// Notes by id order.
     pub notes: Arc<Vec<Note>>,
+    /// The analyst's word on networks for detection: AS number → hosting
+    /// (true) or not (false); beats the names' reading.
+    pub networks: Arc<BTreeMap<i64, bool>>,
 }
 
 impl Workbook {

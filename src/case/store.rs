@@ -16,12 +16,13 @@ use crate::analysis::views::query_rows;
 use crate::store::error::{Context as _, StoreError, StoreResult};
 
 /// The workbook's tables, in the order they are written.
-pub const TABLES: [&str; 5] = [
+pub const TABLES: [&str; 6] = [
     "campaigns",
     "campaign_accounts",
     "account_tags",
     "notes",
     "audit_log",
+    "network_kinds",
 ];
 
 const CREATE: &str = "
@@ -32,7 +33,8 @@ const CREATE: &str = "
     CREATE TABLE IF NOT EXISTS notes (id BIGINT, target_kind VARCHAR, target VARCHAR, text VARCHAR,
         author VARCHAR, written_at VARCHAR);
     CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT, logged_at VARCHAR, analyst VARCHAR, action VARCHAR,
-        campaign_id BIGINT, campaign VARCHAR, detail VARCHAR);";
+        campaign_id BIGINT, campaign VARCHAR, detail VARCHAR);
+    CREATE TABLE IF NOT EXISTS network_kinds (asn BIGINT, hosting BOOLEAN);";
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -161,10 +163,32 @@ pub fn load(conn: &Connection, path: &Path) -> StoreResult<Workbook> {
         })
     })
     .collect::<StoreResult<Vec<_>>>()?;
+    // Cases made before network marks existed have no table for them.
+    let has_marks = conn
+        .query_row(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'network_kinds'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .is_ok_and(|n| n > 0);
+    let networks: BTreeMap<i64, bool> = if has_marks {
+        query_rows(
+            conn,
+            path,
+            ctx,
+            "SELECT asn, hosting FROM network_kinds",
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
+        )?
+        .into_iter()
+        .collect()
+    } else {
+        BTreeMap::new()
+    };
     Ok(Workbook {
         campaigns,
         tags: Arc::new(tags),
         notes: Arc::new(notes),
+        networks: Arc::new(networks),
     })
 }
 
@@ -202,7 +226,8 @@ fn write_all(
 ) -> StoreResult<()> {
     let ctx = "cannot save the campaigns";
     conn.execute_batch(
-        "DELETE FROM campaigns; DELETE FROM campaign_accounts; DELETE FROM account_tags; DELETE FROM notes;",
+        "DELETE FROM campaigns; DELETE FROM campaign_accounts; DELETE FROM account_tags; DELETE FROM notes;
+         DELETE FROM network_kinds;",
     )
     .at(path, ctx)?;
     {
@@ -253,6 +278,14 @@ fn write_all(
                 n.at
             ])
             .at(path, ctx)?;
+        }
+        app.flush().at(path, ctx)?;
+    }
+    {
+        let mut app = conn.appender("network_kinds").at(path, ctx)?;
+        for (asn, hosting) in book.networks.iter() {
+            app.append_row(duckdb::params![asn, hosting])
+                .at(path, ctx)?;
         }
         app.flush().at(path, ctx)?;
     }

@@ -1,4 +1,4 @@
-//! `distillscope campaign PATH create|add|remove|update|delete|list|show|tag|untag|note`:
+//! `distillscope campaign PATH create|add|remove|update|delete|list|show|tag|untag|note|network`:
 //! what an analyst does by hand in the app, scripted. Accounts come from a
 //! file (one id a line), a network cluster, or a detection run's
 //! flagged.csv above a score. Every change goes to the case file's audit
@@ -155,6 +155,16 @@ pub enum CampaignAction {
     },
     /// The whole audit log.
     Audit,
+    /// Mark a network (autonomous system) as hosting or not for detection,
+    /// whatever its name says; --clear goes back to the name's reading.
+    Network {
+        /// AS number.
+        #[arg(long)]
+        asn: i64,
+        /// hosting, not_hosting or clear.
+        #[arg(long)]
+        kind: String,
+    },
 }
 
 /// Runs `campaign`.
@@ -261,6 +271,28 @@ pub fn run(args: &CampaignArgs) -> anyhow::Result<()> {
             Edit::AddNote {
                 target,
                 text: text.clone(),
+            }
+        }
+        CampaignAction::Network { asn, kind } => {
+            let hosting = match kind.as_str() {
+                "hosting" => Some(true),
+                "not_hosting" => Some(false),
+                "clear" => None,
+                k => bail!("--kind {k:?}: use hosting, not_hosting or clear"),
+            };
+            let name: Vec<String> = query_rows(
+                &case.conn,
+                &case.path,
+                "reading the network's name",
+                &format!(
+                    "SELECT DISTINCT asn_org FROM exchanges WHERE asn = {asn} AND asn_org IS NOT NULL LIMIT 1"
+                ),
+                |r| r.get(0),
+            )?;
+            Edit::MarkNetwork {
+                asn: *asn,
+                name: name.into_iter().next().unwrap_or_default(),
+                hosting,
             }
         }
     };

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::stderr_progress;
-use crate::generate::{self, recipe::Recipe};
+use crate::generate::{self, recipe::Recipe, world::World};
 
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
@@ -21,6 +21,15 @@ pub struct GenerateArgs {
     /// mimicry and legitimate mix (for measuring detection on unseen incidents).
     #[arg(long, default_value_t = 0)]
     pub variant: u32,
+    /// Names the incident is written with: `reference` (the defaults were chosen on
+    /// it) or `other` (other AS, model, verification-path and country spellings, no
+    /// events table: held-out vocabulary).
+    #[arg(long, default_value = "reference")]
+    pub world: String,
+    /// Also write the exchanges as a LiteLLM spend-log export (litellm_spend_logs.jsonl:
+    /// no accounts, no events, no AS or country), as a real gateway would.
+    #[arg(long)]
+    pub litellm: bool,
     /// Output folder (must not exist).
     #[arg(long)]
     pub out: PathBuf,
@@ -31,11 +40,19 @@ pub struct GenerateArgs {
 
 /// Runs `generate`.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
-    let recipe = Recipe::new(&args.scale, args.seed, args.variant)
+    let mut recipe = Recipe::new(&args.scale, args.seed, args.variant)
         .with_context(|| format!("unknown scale `{}` (use demo, full or tiny)", args.scale))?;
+    recipe.world = match args.world.as_str() {
+        "reference" => World::Reference,
+        "other" => World::Other,
+        w => anyhow::bail!("unknown world `{w}` (use reference or other)"),
+    };
+    if recipe.world == World::Other {
+        recipe.name.push_str("-other");
+    }
     let progress = stderr_progress(args.quiet);
     let started = std::time::Instant::now();
-    let report = generate::generate(&recipe, &args.out, &progress)?;
+    let report = generate::generate(&recipe, &args.out, args.litellm, &progress)?;
     println!(
         "Wrote {} exchanges from {} accounts to {} in {:.1} s",
         report.exchanges,

@@ -72,7 +72,7 @@ pub struct SourceArgs {
     /// Where the case file goes (default: <source>.case.duckdb beside it).
     #[arg(long)]
     pub case: Option<PathBuf>,
-    /// Map source columns onto the contract: ts=request_time,account_id=customer (remembered per source).
+    /// Map source columns onto the contract: ts=request_time,account_id=customer; other tables as accounts.created_at=signup_time,events.kind=type (remembered per source).
     #[arg(long)]
     pub map: Option<String>,
     /// IP-range CSV/TSV (iptoasn, ip-location-db) or MaxMind .mmdb to fill asn, asn_org and country.

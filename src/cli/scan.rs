@@ -1,11 +1,14 @@
 //! `distillscope scan PATH --out flagged.csv [--clusters]`: detection,
-//! one row per account (or per cluster), flagged at the configured threshold.
+//! one row per account (or per cluster), flagged at the threshold in force
+//! on this evidence; beside it `flagged.evidence.txt` says what the
+//! evidence let detection see.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{SourceArgs, stderr_progress};
+use crate::analysis::detect::config::DEFAULT_CONFIG;
 use crate::analysis::detect::{self, DetectConfig};
 use crate::pipeline;
 
@@ -27,12 +30,21 @@ pub struct ScanArgs {
 
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
-    let cfg = match &args.config {
-        Some(p) => DetectConfig::load(p).map_err(anyhow::Error::msg)?,
-        None => DetectConfig::default(),
+    let text = match &args.config {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?,
+        None => DEFAULT_CONFIG.to_owned(),
     };
     let progress = stderr_progress(args.source.quiet);
     let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    // The analyst's network marks in the case beat the settings file.
+    let marks = crate::case::store::load(&case.conn, &case.path)?.networks;
+    let cfg = DetectConfig::parse(&DetectConfig::text_with_network_marks(&text, &marks)).map_err(
+        |e| match &args.config {
+            Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+            None => anyhow::anyhow!(e),
+        },
+    )?;
     let started = std::time::Instant::now();
     let scan = detect::scan(&case.conn, &case.path, &cfg, &progress)?;
     if args.clusters {
@@ -40,6 +52,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     } else {
         detect::write_accounts_csv(&scan, &args.out)?;
     }
+    let side = detect::evidence_path(&args.out);
+    detect::write_evidence_report(&scan, &side)?;
     if !args.source.quiet {
         let flagged_clusters = scan.clusters.iter().filter(|c| c.flagged).count();
         eprintln!(
@@ -55,6 +69,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         );
         for (stage, s) in &scan.timings {
             eprintln!("  {stage:<28} {s:>7.1} s");
+        }
+        eprintln!("What the evidence let detection see ({}):", side.display());
+        for line in scan.availability.lines() {
+            eprintln!("  {line}");
         }
     }
     Ok(())

@@ -105,7 +105,7 @@ pub const CSV_FILES: [CsvSpec; 8] = [
             ),
             (
                 "detection_score",
-                "detection score (flagged at 3.0; empty if the pack was made without detection)",
+                "detection score (0 to 4; the threshold in force and what the evidence let detection see are in manifest.json's `detection`; empty if the pack was made without detection)",
             ),
             ("detection_flagged", "whether detection flagged it"),
             (
@@ -643,8 +643,18 @@ pub fn export(
         filters,
         queries,
         sampling,
-        detection: detection.map(|(_, settings)| {
-            format!("accounts.csv carries detection run with these settings:\n{settings}")
+        detection: detection.map(|(scan, settings)| {
+            let seen: Vec<String> = scan
+                .availability
+                .lines()
+                .iter()
+                .map(|l| format!("- {l}"))
+                .collect();
+            format!(
+                "accounts.csv carries detection flagged at score {:.1}. What the evidence let detection see:\n{}\n\nSettings:\n{settings}",
+                scan.config.score.flag_threshold,
+                seen.join("\n")
+            )
         }),
         csv_rules: csv_rules(),
         files,

@@ -48,7 +48,7 @@ const EXCHANGES_DDL: &str =
     user_agent VARCHAR, model VARCHAR, input_tokens BIGINT, output_tokens BIGINT, prompt VARCHAR,
     tool_count INTEGER, has_image BOOLEAN, session_id VARCHAR);";
 
-fn batch(pop: &Population, rows: &[traffic::Exchange]) -> RecordBatch {
+fn batch(pop: &Population, world: world::World, rows: &[traffic::Exchange]) -> RecordBatch {
     let n = rows.len();
     let mut exchange_id = StringBuilder::with_capacity(n, n * 21);
     let mut ts = TimestampMicrosecondBuilder::with_capacity(n);
@@ -77,13 +77,20 @@ fn batch(pop: &Population, rows: &[traffic::Exchange]) -> RecordBatch {
         org_id.append_option(p.org_id.as_deref());
         ip.append_value(&e.ip);
         asn.append_value(net.asn);
-        asn_org.append_value(net.org);
-        country.append_value(net.country);
+        asn_org.append_value(world.org(e.net as usize));
+        country.append_value(world.log_country(net.country));
         user_agent.append_value(e.user_agent);
-        model.append_value(world::MODELS[e.model as usize].name);
+        model.append_value(world.model(e.model as usize));
         input_tokens.append_value(e.input_tokens);
         output_tokens.append_value(e.output_tokens);
-        prompt.append_value(&e.prompt);
+        if world == world::World::Reference
+            || !matches!(p.archetype, population::Archetype::Campaign(_))
+        {
+            prompt.append_value(&e.prompt);
+        } else {
+            let salt = xxhash_rust::xxh3::xxh3_64(e.exchange_id.as_bytes());
+            prompt.append_value(world.campaign_prompt(&e.prompt, salt));
+        }
         tool_count.append_value(e.tool_count);
         has_image.append_value(e.has_image);
         session_id.append_value(&e.session_id);
@@ -124,6 +131,7 @@ fn write_accounts(
          CREATE TABLE events (ts TIMESTAMP, kind VARCHAR, label VARCHAR);",
     )
     .at(path, "writing accounts")?;
+    let w = recipe.world;
     let mut acc = conn.appender("accounts").at(path, "writing accounts")?;
     for p in &pop.profiles {
         acc.append_row(params![
@@ -132,8 +140,8 @@ fn write_accounts(
             p.email_domain,
             p.payment,
             p.signup_ip,
-            p.signup_country,
-            p.verification,
+            w.signup_country(&p.signup_country),
+            w.verification(p.verification),
             p.org_id
         ])
         .at(path, "writing accounts")?;
@@ -150,7 +158,7 @@ fn write_accounts(
     truth.flush().at(path, "writing truth")?;
     drop(truth);
     let mut ev = conn.appender("events").at(path, "writing events")?;
-    for (ts, kind, label) in world::EVENTS {
+    for (ts, kind, label) in w.events() {
         ev.append_row(params![
             duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Second, *ts),
             kind,
@@ -161,8 +169,59 @@ fn write_accounts(
     ev.flush().at(path, "writing events")
 }
 
-/// Writes the incident of `recipe` into `out` (all or nothing).
-pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult<GenerateReport> {
+/// Name of the LiteLLM spend-log export `generate --litellm` writes.
+pub const LITELLM_FILE: &str = "litellm_spend_logs.jsonl";
+
+/// The incident's exchanges as a LiteLLM proxy would log them
+/// (`LiteLLM_SpendLogs` rows as JSON Lines, prompts stored): request ids,
+/// hashed keys, `end_user` accounts, client addresses, user agents in
+/// `request_tags`, the request body with its messages and tools. No
+/// accounts, no events, no AS numbers or countries: what a real gateway
+/// export holds.
+fn write_litellm(conn: &Connection, parts: &[PathBuf], out: &Path) -> StoreResult<()> {
+    let files: Vec<String> = parts
+        .iter()
+        .map(|p| literal(&p.to_string_lossy()))
+        .collect();
+    conn.execute_batch(&format!(
+        "COPY (
+           SELECT exchange_id AS request_id, 'acompletion' AS call_type,
+                  sha256(api_key_id) AS api_key, 0.0 AS spend,
+                  input_tokens + output_tokens AS total_tokens,
+                  input_tokens AS prompt_tokens, output_tokens AS completion_tokens,
+                  strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS \"startTime\",
+                  strftime(ts + INTERVAL 2 SECOND, '%Y-%m-%dT%H:%M:%S.%gZ') AS \"endTime\",
+                  model, model AS model_group, 'openai' AS custom_llm_provider,
+                  'u_gateway' AS \"user\", account_id AS end_user, org_id AS team_id,
+                  ip AS requester_ip_address,
+                  ['User-Agent: ' || split_part(user_agent, '/', 1), 'User-Agent: ' || user_agent] AS request_tags,
+                  json_object('user_api_key_alias', 'key-' || right(api_key_id, 6)) AS metadata,
+                  json_object(
+                    'model', model,
+                    'tools', to_json(list_transform(range(coalesce(tool_count, 0)), i -> json_object('type', 'function', 'function', json_object('name', 'tool_' || i::VARCHAR)))),
+                    'messages', json_array(json_object('role', 'user', 'content',
+                       CASE WHEN has_image THEN json_array(
+                              json_object('type', 'text', 'text', prompt),
+                              json_object('type', 'image_url', 'image_url', json_object('url', 'data:image/png;base64,iVBORw0KGgo=')))
+                            ELSE to_json(prompt) END))
+                  ) AS proxy_server_request,
+                  session_id, 'success' AS status
+           FROM read_parquet([{}]) ORDER BY ts
+         ) TO {} (FORMAT json);",
+        files.join(", "),
+        literal(&out.to_string_lossy())
+    ))
+    .at(out, "writing the LiteLLM export")
+}
+
+/// Writes the incident of `recipe` into `out` (all or nothing); with
+/// `litellm`, also its exchanges as a LiteLLM spend-log export.
+pub fn generate(
+    recipe: &Recipe,
+    out: &Path,
+    litellm: bool,
+    progress: &Progress,
+) -> StoreResult<GenerateReport> {
     if out.exists() {
         return Err(StoreError::NotWhatItSays {
             path: out.into(),
@@ -233,7 +292,7 @@ pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult
                     .appender("exchanges")
                     .at(&folder, "writing exchanges")?;
                 for chunk in rows.chunks(100_000) {
-                    app.append_record_batch(batch(&pop, chunk))
+                    app.append_record_batch(batch(&pop, recipe.world, chunk))
                         .at(&folder, "writing exchanges")?;
                 }
                 app.flush().at(&folder, "writing exchanges")?;
@@ -258,13 +317,23 @@ pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult
     let f = |name: &str| literal(&folder.join(name).to_string_lossy());
     conn.execute_batch(&format!(
         "COPY (SELECT * FROM accounts ORDER BY account_id) TO {} (FORMAT parquet, COMPRESSION zstd);
-         COPY events TO {} (FORMAT parquet);
          COPY (SELECT account_id, label, is_campaign, grp AS \"group\" FROM truth ORDER BY account_id) TO {} (FORMAT csv, HEADER true);",
         f("accounts.parquet"),
-        f("events.parquet"),
         f("truth.csv"),
     ))
     .at(&folder, "writing the incident files")?;
+    // The other world has no events table at all.
+    if !recipe.world.events().is_empty() {
+        conn.execute_batch(&format!(
+            "COPY events TO {} (FORMAT parquet);",
+            f("events.parquet")
+        ))
+        .at(&folder, "writing the incident files")?;
+    }
+    if litellm {
+        progress.stage("Writing the LiteLLM spend-log export")?;
+        write_litellm(&conn, &parts, &folder.join(LITELLM_FILE))?;
+    }
     drop(conn);
     // A small incident is one file; a large one a folder of parts.
     if parts.len() == 1 {
@@ -274,10 +343,12 @@ pub fn generate(recipe: &Recipe, out: &Path, progress: &Progress) -> StoreResult
     }
     // An IP database for the synthetic address space, in the iptoasn layout.
     let mut ipdb = String::new();
-    for (start, end, net) in world::ranges() {
+    for (i, (start, end, net)) in world::ranges().into_iter().enumerate() {
         ipdb.push_str(&format!(
             "{start}\t{end}\t{}\t{}\t{}\n",
-            net.asn, net.country, net.org
+            net.asn,
+            net.country,
+            recipe.world.org(i)
         ));
     }
     std::fs::write(folder.join("ip2asn.tsv"), ipdb).at(&folder, "writing ip2asn.tsv")?;

@@ -63,6 +63,8 @@ pub struct Recipe {
     pub reseller_customers: u32,
     /// Multiplier on ordinary traffic volumes.
     pub legit_volume: f64,
+    /// The names the incident is written with.
+    pub world: super::world::World,
 }
 
 fn scaled(n: u32, f: f64, min: u32) -> u32 {
@@ -165,6 +167,7 @@ impl Recipe {
             coding_agent_users: scaled(2_000, f, 40),
             reseller_customers: scaled(2_500, f, 40),
             legit_volume: 1.0,
+            world: super::world::World::Reference,
         })
     }
 }

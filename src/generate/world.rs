@@ -253,3 +253,163 @@ pub const PUBLIC_MAIL: &[&str] = &[
     "yahoo.co.jp",
     "mail.ru",
 ];
+
+/// Which spelling of the world the incident is written in. The
+/// behaviour is the same; every name the tool could have been tuned on
+/// differs in the other world: AS names, model names, verification paths,
+/// country spellings, and there is no events table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum World {
+    /// The names the defaults were chosen on.
+    #[default]
+    Reference,
+    /// Other names everywhere (held-out vocabulary).
+    Other,
+}
+
+/// AS names of the other world, one per entry of [`NETWORKS`] (same kinds):
+/// hosting networks named as an IP database might ("Acme VPS", "IONOS SE",
+/// plain "GOOGLE"), one with a bland name no word rule can read
+/// ("Velox Networks Ltd": only an analyst's override marks it).
+const OTHER_ORGS: &[&str] = &[
+    "Brightstream Broadband",
+    "Lakeview Cable Inc",
+    "NorthStar Fiber",
+    "Pacific Bell Residential",
+    "Albion Telecom plc",
+    "Thames Valley Broadband",
+    "Rheinnet Privatkunden",
+    "Funknetz Deutschland",
+    "Hexagone Telecom",
+    "Ile-de-France Fibre",
+    "Bharat Home Net",
+    "Ganges Broadband",
+    "Ipanema Telecom",
+    "Sakura Hikari",
+    "Fuji Mobile Home",
+    "Hanbit Telecom",
+    "Maple Leaf Communications",
+    "Southern Cross Broadband",
+    "Iberia Fibra",
+    "Tirreno Telecom",
+    "Polder Glasvezel",
+    "Wisla Telekom",
+    "Azteca Internet",
+    "Merlion Fibre",
+    "Nordlys Bredband",
+    "Liberty Wireless",
+    "Britannia Mobile",
+    "Acme VPS",
+    "GOOGLE",
+    "Hurricane Electric LLC",
+    "Example Hosting Ltd",
+    "IONOS SE",
+    "Nimbus Cloud Services",
+    "Velox Networks Ltd",
+    "Polar Data Center AB",
+    "Quantum Compute Pte",
+    "Jade Server Farm",
+    "Harbour Colocation Ltd",
+    "Dutch Dedicated Servers BV",
+    "Great Wall Telecom",
+    "Yangtze Broadband",
+    "Pearl River Mobile",
+    "University of Westmoor",
+    "Kingsbridge College Network",
+    "Meridian Business Connect",
+    "Transatlantic Carrier GmbH",
+    "Summit Enterprise Networks",
+];
+
+/// Model names of the other world, one per entry of [`MODELS`].
+const OTHER_MODELS: &[&str] = &["nova-2-lite", "nova-2", "nova-2.5", "nova-3"];
+
+impl World {
+    /// The AS name of network `net`.
+    pub fn org(self, net: usize) -> &'static str {
+        match self {
+            World::Reference => NETWORKS[net].org,
+            World::Other => OTHER_ORGS[net],
+        }
+    }
+
+    /// The name of model `m`.
+    pub fn model(self, m: usize) -> &'static str {
+        match self {
+            World::Reference => MODELS[m].name,
+            World::Other => OTHER_MODELS[m],
+        }
+    }
+
+    /// A verification path as this world spells it.
+    pub fn verification(self, path: &'static str) -> &'static str {
+        match (self, path) {
+            (World::Reference, p) => p,
+            (World::Other, "education") => "Student Plan",
+            (World::Other, "startup_program") => "Founder Program",
+            (World::Other, "research_program") => "academic-research",
+            (World::Other, "standard") => "self-serve",
+            (World::Other, "reseller") => "Partner Resale",
+            (World::Other, p) => p,
+        }
+    }
+
+    /// A country code of the log as this world writes it (lower case).
+    pub fn log_country(self, code: &str) -> String {
+        match self {
+            World::Reference => code.to_owned(),
+            World::Other => code.to_lowercase(),
+        }
+    }
+
+    /// A sign-up country as this world writes it (the country's name).
+    pub fn signup_country(self, code: &str) -> String {
+        match self {
+            World::Reference => code.to_owned(),
+            World::Other => std::str::FromStr::from_str(code)
+                .map(|c: celes::Country| c.long_name.to_owned())
+                .unwrap_or_else(|_| code.to_owned()),
+        }
+    }
+
+    /// A campaign prompt as this world's operators send it: in the other
+    /// world each request's script is lightly reworded (one of four
+    /// openings and four closings, chosen by `salt`), so an exact template
+    /// splits into sixteen near-duplicates, as when an operation rewords
+    /// its scripts after a ban.
+    pub fn campaign_prompt(self, prompt: &str, salt: u64) -> String {
+        const OPENINGS: [&str; 4] = ["", "Please help. ", "New task. ", "Next item: "];
+        const CLOSINGS: [&str; 4] = ["", " Be concise.", " Thank you.", " Keep the format."];
+        match self {
+            World::Reference => prompt.to_owned(),
+            World::Other => format!(
+                "{}{prompt}{}",
+                OPENINGS[(salt % 4) as usize],
+                CLOSINGS[((salt / 4) % 4) as usize]
+            ),
+        }
+    }
+
+    /// The events of the incident (the other world has no events table).
+    pub fn events(self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            World::Reference => EVENTS,
+            World::Other => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_other_world_names_everything() {
+        assert_eq!(OTHER_ORGS.len(), NETWORKS.len());
+        assert_eq!(OTHER_MODELS.len(), MODELS.len());
+        for (i, n) in NETWORKS.iter().enumerate() {
+            assert_ne!(World::Other.org(i), n.org);
+        }
+        assert_eq!(World::Other.signup_country("CN"), "China");
+    }
+}

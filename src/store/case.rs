@@ -12,7 +12,7 @@ use super::fingerprint::{self, FileFingerprint};
 use super::mapping::ColumnMapping;
 
 /// Version of the case file layout; a case of another version is rebuilt.
-pub const CASE_FORMAT: u32 = 5;
+pub const CASE_FORMAT: u32 = 6;
 
 /// Suffix of case files.
 pub const CASE_SUFFIX: &str = ".case.duckdb";

@@ -151,9 +151,54 @@ pub fn load_tables(
     }
 
     run.progress.stage("Loading accounts and events")?;
-    load_optional(run, tables, "accounts")?;
-    load_optional(run, tables, "events")?;
+    load_optional(run, tables, "accounts", opts.mapping)?;
+    load_optional(run, tables, "events", opts.mapping)?;
+    normalise_countries(run, "exchanges", "country")?;
+    normalise_countries(run, "accounts", "signup_country")?;
     Ok(())
+}
+
+/// Rewrites a country column to ISO-3166 alpha-2 codes where it holds
+/// names, lower-case or three-letter codes ("China", "cn", "CHN" → "CN");
+/// values it cannot read are kept as written.
+fn normalise_countries(run: &SqlRunner<'_>, table: &str, column: &str) -> StoreResult<()> {
+    let ctx = format!("normalising {table}.{column}");
+    let mut stmt = run
+        .conn
+        .prepare(&format!(
+            "SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"
+        ))
+        .at(run.file, &ctx)?;
+    let values: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .at(run.file, &ctx)?
+        .collect::<Result<_, _>>()
+        .at(run.file, &ctx)?;
+    let changes: Vec<(String, String)> = values
+        .into_iter()
+        .filter_map(|v| {
+            let code = super::country::iso_code(&v)?;
+            (code != v).then_some((v, code))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    super::runner::temp_table(
+        run.conn,
+        run.file,
+        &ctx,
+        "country_codes",
+        "written VARCHAR, code VARCHAR",
+        changes.iter().map(|(w, c)| (w.as_str(), c.as_str())),
+    )?;
+    run.exec(
+        &ctx,
+        &format!(
+            "UPDATE {table} SET {column} = c.code FROM country_codes c WHERE {table}.{column} = c.written;
+             DROP TABLE country_codes;"
+        ),
+    )
 }
 
 /// X-Forwarded-For style lists keep only the client (first) address.
@@ -208,12 +253,16 @@ fn build_ip_info(
 
 /// Loads `accounts` or `events` when the source has them; otherwise creates
 /// the table empty (events) or from the accounts seen in exchanges.
-fn load_optional(run: &SqlRunner<'_>, tables: &[TableRef], name: &str) -> StoreResult<()> {
+fn load_optional(
+    run: &SqlRunner<'_>,
+    tables: &[TableRef],
+    name: &str,
+    mapping: &ColumnMapping,
+) -> StoreResult<()> {
     let columns = schema::table(name).expect("contract table");
     if let Some(t) = tables.iter().find(|t| t.table == name) {
         let cols = normalize::describe(run.conn, &t.relation, &t.file)?;
-        let resolved =
-            normalize::resolve(name, columns, &cols, &ColumnMapping::default(), &t.file)?;
+        let resolved = normalize::resolve(name, columns, &cols, mapping, &t.file)?;
         normalize::validate(run.conn, name, &t.relation, &resolved, &t.file)?;
         return run.exec(
             &format!("cannot load {name}"),

@@ -2,6 +2,7 @@
 //! data contract, importers for real log formats, and the query worker.
 
 pub mod case;
+pub mod country;
 pub mod error;
 pub mod fingerprint;
 pub mod import;

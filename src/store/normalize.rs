@@ -155,11 +155,7 @@ pub fn resolve(
     };
     let mut out = Vec::new();
     for col in columns {
-        let wanted = if table == "exchanges" {
-            mapping.source_for(col.name)
-        } else {
-            col.name
-        };
+        let wanted = mapping.source_in(table, col.name);
         let explicit = wanted != col.name;
         let source = source_columns
             .iter()

@@ -60,3 +60,25 @@ impl<'a> SqlRunner<'a> {
             .unwrap_or_default()
     }
 }
+
+/// Creates (or replaces) a temporary table with `columns` (SQL column
+/// definitions) and appends `rows` to it: how Rust-side answers (a
+/// classification, a lookup) join the log in SQL.
+pub fn temp_table<P: duckdb::AppenderParams>(
+    conn: &Connection,
+    file: &Path,
+    context: &str,
+    name: &str,
+    columns: &str,
+    rows: impl IntoIterator<Item = P>,
+) -> StoreResult<()> {
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {name} ({columns});"))
+        .at(file, context)?;
+    let mut app = conn
+        .appender_to_catalog_and_db(name, "temp", "main")
+        .at(file, context)?;
+    for row in rows {
+        app.append_row(row).at(file, context)?;
+    }
+    app.flush().at(file, context)
+}

@@ -307,8 +307,7 @@ fn detection(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, account: &str) {
                 )
                 .clicked()
             {
-                cx.session
-                    .want_scan(crate::analysis::detect::config::DEFAULT_CONFIG.to_owned());
+                cx.session.want_case_scan();
             }
         });
         return;

@@ -137,6 +137,16 @@ impl Session {
     }
 
     /// Asks for detection with the settings in `config_text` (TOML). It
+    /// Asks for the scan the views show: the shipped settings with the
+    /// analyst's network marks (kept with the case's work).
+    pub fn want_case_scan(&mut self) {
+        let text = DetectConfig::text_with_network_marks(
+            crate::analysis::detect::config::DEFAULT_CONFIG,
+            &self.work.book().networks,
+        );
+        self.want_scan(text);
+    }
+
     /// reads the whole log, so it runs on the scan worker.
     pub fn want_scan(&mut self, config_text: String) {
         let key = config_text.clone();

@@ -7,7 +7,7 @@ use egui_extras::{Column, TableBuilder};
 use super::app::ViewCtx;
 use super::commands::{Command, View};
 use super::theme;
-use crate::analysis::detect::config::{DEFAULT_CONFIG, SIGNALS};
+use crate::analysis::detect::config::SIGNALS;
 use crate::analysis::detect::explain::{date, short};
 use crate::analysis::detect::score::family_scores;
 use crate::analysis::detect::{ClusterVerdict, Scan};
@@ -74,7 +74,7 @@ fn select_row(cx: &mut ViewCtx<'_>, scan: &Scan, row: Row) {
 
 /// Draws the Suspects view.
 pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut SuspectsState) {
-    cx.session.want_scan(DEFAULT_CONFIG.to_owned());
+    cx.session.want_case_scan();
     let loading = cx.session.scan.is_loading();
     let Some(scan) = cx.session.scan.value().cloned() else {
         ui.horizontal(|ui| {
@@ -88,7 +88,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut SuspectsState) {
             .request_repaint_after(std::time::Duration::from_millis(250));
         return;
     };
-    header(ui, &scan, st, loading);
+    header(ui, cx, &scan, st, loading);
     let rows: Vec<Row> = scan
         .clusters
         .iter()
@@ -116,7 +116,13 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut SuspectsState) {
     table(ui, cx, &scan, st, &rows);
 }
 
-fn header(ui: &mut egui::Ui, scan: &Scan, st: &mut SuspectsState, loading: bool) {
+fn header(
+    ui: &mut egui::Ui,
+    cx: &mut ViewCtx<'_>,
+    scan: &Scan,
+    st: &mut SuspectsState,
+    loading: bool,
+) {
     let flagged_clusters = scan.clusters.iter().filter(|c| c.flagged).count();
     ui.horizontal_wrapped(|ui| {
         ui.label(
@@ -129,7 +135,7 @@ fn header(ui: &mut egui::Ui, scan: &Scan, st: &mut SuspectsState, loading: bool)
             .strong(),
         );
         ui.label(format!(
-            "· {flagged_clusters} of {} clusters of {}+ accounts flagged · flag at score {:.1} of 4 (each kind of evidence adds at most 1: infrastructure, content, timing, account)",
+            "· {flagged_clusters} of {} clusters of {}+ accounts flagged · flag at score {:.1} (each kind of evidence adds at most 1: infrastructure, content, timing, account)",
             scan.clusters.len(),
             scan.config.score.min_cluster_size,
             scan.config.score.flag_threshold
@@ -140,8 +146,128 @@ fn header(ui: &mut egui::Ui, scan: &Scan, st: &mut SuspectsState, loading: bool)
             ui.spinner();
         }
     });
+    evidence(ui, cx, scan);
     ui.weak("Click a row for its explanation; double-click (or the button on the right) selects its accounts in every view. Scores and thresholds come from assets/detection.toml (`distillscope scan --config` for other settings).");
     ui.add_space(4.0);
+}
+
+/// What the evidence let detection see: a warning line when a kind of
+/// evidence cannot fire, and the whole report (inputs, hosting networks,
+/// easy verification paths, releases) folded below it.
+fn evidence(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
+    let a = &scan.availability;
+    let lines = a.lines();
+    let incomplete = a.missing.iter().any(Option::is_some);
+    if incomplete {
+        ui.label(egui::RichText::new(format!("⚠ {}", lines[0])).color(theme::tokens(ui).warn));
+    }
+    let title = if incomplete {
+        "What the evidence let detection see (some signals cannot fire)"
+    } else {
+        "What the evidence let detection see"
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("suspects_evidence")
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(260.0)
+                .id_salt("suspects_evidence_scroll")
+                .show(ui, |ui| {
+                    for line in lines.iter().skip(usize::from(incomplete)) {
+                        ui.label(format!("• {line}"));
+                    }
+                    let f = &scan.features;
+                    if !f.easy_paths.is_empty() || !f.other_paths.is_empty() {
+                        let list = |v: &[String]| {
+                            if v.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                v.join(", ")
+                            }
+                        };
+                        ui.label(format!(
+                            "• easy verification paths: {}; other paths: {}",
+                            list(&f.easy_paths),
+                            list(&f.other_paths)
+                        ));
+                    }
+                    for r in &f.releases {
+                        ui.label(format!("• release: {} ({})", r.label, date(r.ts)));
+                    }
+                    for e in &f.unmatched_events {
+                        ui.label(format!(
+                            "• event not tied to a logged model: {} \"{}\" ({})",
+                            e.kind,
+                            e.label,
+                            date(e.ts)
+                        ));
+                    }
+                    networks(ui, cx, scan);
+                });
+        });
+}
+
+/// The log's networks, busiest first, with how detection reads each and
+/// the analyst's mark (hosting, not hosting, or as the name reads), saved
+/// with the case's work and audited.
+fn networks(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
+    let f = &scan.features;
+    let hosting = f.networks.iter().filter(|n| n.hosting).count();
+    ui.label(format!(
+        "• networks read as hosting, cloud or VPS: {hosting} of {} (mark a network to override its name)",
+        f.networks.len()
+    ));
+    let marks = cx.session.work.book().networks.clone();
+    let mut edit = None;
+    egui::Grid::new("suspects_networks")
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for n in f.networks.iter().take(80) {
+                let Some(asn) = n.asn else { continue };
+                ui.label(format!("AS{asn}"));
+                ui.label(n.org.as_deref().unwrap_or(""));
+                ui.label(if n.hosting {
+                    format!("hosting: {}", n.reason)
+                } else {
+                    "not hosting".into()
+                });
+                let current = marks.get(&asn).copied();
+                let text = match current {
+                    Some(true) => "marked hosting",
+                    Some(false) => "marked not hosting",
+                    None => "as named",
+                };
+                ui.push_id(("network_mark", asn), |ui| {
+                    ui.menu_button(text, |ui| {
+                        for (choice, label) in [
+                            (None, "as named"),
+                            (Some(true), "marked hosting"),
+                            (Some(false), "marked not hosting"),
+                        ] {
+                            if ui.selectable_label(current == choice, label).clicked() {
+                                if current != choice {
+                                    edit = Some(crate::case::Edit::MarkNetwork {
+                                        asn,
+                                        name: n.org.clone().unwrap_or_default(),
+                                        hosting: choice,
+                                    });
+                                }
+                                ui.close();
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text("How detection reads this network: by its name, or as you mark it (saved with the case's work, in the audit log)");
+                });
+                ui.end_row();
+            }
+        });
+    if let Some(e) = edit
+        && let Err(msg) = cx.session.work.apply(&e, cx.analyst)
+    {
+        cx.commands.push(Command::Notify(msg));
+    }
 }
 
 fn evidence_text(scan: &Scan, fired: u32) -> String {
@@ -411,6 +537,12 @@ fn explanation(ui: &mut egui::Ui, c: &ClusterVerdict) {
     }
     for l in lines {
         ui.label(format!("• {l}"));
+    }
+    if c.spared > 0 {
+        ui.label(format!(
+            "• {} member(s) not flagged: their own numbers score under the floor a member needs (member_min_own_score)",
+            group_digits(c.spared as i64)
+        ));
     }
 }
 

@@ -113,13 +113,17 @@ pub fn phrase(
             ),
         },
         "farmed_accounts" => format!(
-            "{} of accounts fresh, signed up through education/startup/research programs or paying with shared cards (population: {})",
+            "{} of accounts with two of: used within {} days of sign-up, signed up through {}, paying with a card shared by {}+ accounts (population: {})",
             pct(v),
+            cfg.lists.fresh_account_days,
+            cfg.lists.easy_verification_description,
+            cfg.lists.shared_payment_accounts,
             pct(mean)
         ),
         "signup_cohort" => format!(
-            "sign-up cohorts of {} accounts on one day through one education/startup/research program and one mail domain",
-            num(v)
+            "sign-up cohorts of {} accounts on one day through one of the {} and one mail domain",
+            num(v),
+            cfg.lists.easy_verification_description
         ),
         other => format!("{other} = {}", num(v)),
     }

@@ -12,6 +12,7 @@ use super::config::DetectConfig;
 use crate::analysis::views::query_rows;
 use crate::store::error::{Context as _, StoreResult};
 use crate::store::progress::Progress;
+use crate::store::runner::temp_table;
 use crate::store::schema::literal;
 
 /// Seconds since the epoch.
@@ -24,8 +25,10 @@ pub struct Release {
     pub ts: Seconds,
     /// The model (the longest logged model name found in the event label).
     pub model: String,
-    /// The event label.
+    /// The event label ("MODEL first seen in the log" for releases found in the log).
     pub label: String,
+    /// Declared in the events or found in the log.
+    pub source: crate::analysis::releases::ReleaseSource,
     /// The population's move: the mean over accounts active in the window
     /// of their share of requests on the new model (each account counts
     /// once, so heavy users, a campaign above all, do not set the baseline).
@@ -78,6 +81,9 @@ pub struct AccountFacts {
     pub cohort: u32,
 }
 
+/// (account index, scripted template index, uses).
+pub type TemplateUse = (u32, u32, u32);
+
 /// Everything read from the case for a scan.
 #[derive(Debug, Clone, Default)]
 pub struct Features {
@@ -88,9 +94,35 @@ pub struct Features {
     /// Model releases found in the events.
     pub releases: Vec<Release>,
     /// Account × scripted template uses: (account index, template index, uses).
-    pub template_uses: Vec<(u32, u32, u32)>,
-    /// Scripted template ids by template index.
+    pub template_uses: Vec<TemplateUse>,
+    /// Scripted templates (near-duplicate group ids, or template ids when
+    /// `scripted_templates_by = "exact"`) by index.
     pub templates: Vec<u64>,
+    /// Every network of the log with whether it counts as hosting and why.
+    pub networks: Vec<NetworkKind>,
+    /// Verification paths of the accounts table that count as easy.
+    pub easy_paths: Vec<String>,
+    /// Verification paths of the accounts table that do not.
+    pub other_paths: Vec<String>,
+    /// Release-like events the scan could not tie to a logged model.
+    pub unmatched_events: Vec<crate::analysis::releases::UnmatchedEvent>,
+    /// What the evidence holds, for [`super::evidence`].
+    pub inputs: super::evidence::Inputs,
+}
+
+/// One autonomous system of the log and how the scan read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkKind {
+    /// AS number, when the log has one.
+    pub asn: Option<i64>,
+    /// AS name, when the log has one.
+    pub org: Option<String>,
+    /// Requests from it.
+    pub requests: u64,
+    /// Counted as hosting, cloud or VPS.
+    pub hosting: bool,
+    /// Why ("name says \"cloud\"", "known provider \"amazon\"", "analyst: hosting").
+    pub reason: String,
 }
 
 /// SQL list of text literals (`NULL` when empty, so `IN (NULL)` matches nothing).
@@ -122,7 +154,30 @@ pub fn read(
     )
     .at(path, "numbering accounts for the scan")?;
     let ctx = "reading account volumes and sign-up records";
-    let paths = quoted_list(&l.easy_verification_paths);
+    let (easy_paths, other_paths) = easy_paths(conn, path, cfg)?;
+    temp_table(
+        conn,
+        path,
+        ctx,
+        "detect_easy_path",
+        "path VARCHAR",
+        easy_paths.iter().map(|p| [p]),
+    )?;
+    let easy = "verification_path IN (SELECT path FROM detect_easy_path)";
+    // Without a sign-up time, an account first seen after the log's first
+    // `fresh_account_days` days was created inside the log: its first
+    // request is its sign-up (account age from the log itself).
+    let log_start: Option<i64> = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT epoch(min(first_seen))::BIGINT FROM account_summary",
+        |r| r.get(0),
+    )?
+    .into_iter()
+    .next()
+    .flatten();
+    let fresh_window = i64::from(l.fresh_account_days) * 86_400;
     let base = query_rows(
         conn,
         path,
@@ -132,14 +187,14 @@ pub fn read(
                SELECT account_id, created_at, verification_path,
                       CASE WHEN payment_fingerprint IS NULL THEN 1
                            ELSE count(*) OVER (PARTITION BY payment_fingerprint) END AS pay_accounts,
-                      CASE WHEN created_at IS NULL OR email_domain IS NULL OR verification_path NOT IN ({paths}) THEN 1
+                      CASE WHEN created_at IS NULL OR email_domain IS NULL OR NOT coalesce({easy}, false) THEN 1
                            ELSE count(*) OVER (PARTITION BY created_at::DATE, verification_path, email_domain) END AS cohort
                FROM (SELECT DISTINCT ON (account_id) * FROM accounts)
              )
              SELECT d.account_id, s.exchanges, epoch(s.first_seen)::BIGINT, epoch(s.last_seen)::BIGINT,
                     coalesce(s.asns, 0), coalesce(s.ips, 0),
                     coalesce(s.output_tokens, 0)::DOUBLE / greatest(coalesce(s.input_tokens, 0), 1),
-                    epoch(a.created_at)::BIGINT, coalesce(a.verification_path IN ({paths}), false),
+                    epoch(a.created_at)::BIGINT, coalesce({easy}, false),
                     coalesce(a.pay_accounts, 1), coalesce(a.cohort, 1)
              FROM detect_account d JOIN account_summary s USING (account_id)
              LEFT JOIN acc a USING (account_id)
@@ -148,8 +203,12 @@ pub fn read(
         |r| {
             let created: Option<i64> = r.get(7)?;
             let first: i64 = r.get(2)?;
-            let fresh =
-                created.is_some_and(|c| first - c <= i64::from(l.fresh_account_days) * 86_400);
+            let created = created.or_else(|| {
+                log_start
+                    .filter(|start| first - start > fresh_window)
+                    .map(|_| first)
+            });
+            let fresh = created.is_some_and(|c| first - c <= fresh_window);
             let easy: bool = r.get(8)?;
             let shared_pay = r.get::<_, i64>(9)? >= i64::from(l.shared_payment_accounts);
             let facts = AccountFacts {
@@ -173,14 +232,22 @@ pub fn read(
 
     progress.stage("Reading traffic shape")?;
     let ctx = "reading hour of day, hosting and region shares";
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE detect_hosting AS
-         SELECT DISTINCT asn FROM (SELECT DISTINCT asn, asn_org FROM exchanges WHERE asn IS NOT NULL)
-         WHERE regexp_matches(asn_org, {});",
-        literal(&format!("(?i){}", l.hosting_asn_orgs))
-    ))
-    .at(path, ctx)?;
+    let networks = classify_networks(conn, path, cfg)?;
+    temp_table(
+        conn,
+        path,
+        ctx,
+        "detect_hosting",
+        "asn INTEGER, asn_org VARCHAR",
+        networks
+            .iter()
+            .filter(|n| n.hosting)
+            .map(|n| (n.asn, n.org.as_deref())),
+    )?;
     let countries = quoted_list(&l.unsupported_countries);
+    // A network is its AS number where the log has one, else its name.
+    let hosting = "CASE WHEN asn IS NOT NULL THEN asn IN (SELECT asn FROM detect_hosting WHERE asn IS NOT NULL)
+                   ELSE asn_org IN (SELECT asn_org FROM detect_hosting WHERE asn IS NULL) END";
     for (idx, entropy, hosting, unsupported, hosting_asns) in query_rows(
         conn,
         path,
@@ -188,9 +255,9 @@ pub fn read(
         &format!(
             "SELECT d.idx, t.* EXCLUDE (account_id) FROM (
                SELECT account_id, entropy(hour(ts)) AS hour_entropy,
-                      avg(CASE WHEN asn IN (SELECT asn FROM detect_hosting) THEN 1.0 ELSE 0.0 END),
+                      avg(CASE WHEN {hosting} THEN 1.0 ELSE 0.0 END),
                       avg(CASE WHEN country IN ({countries}) THEN 1.0 ELSE 0.0 END),
-                      count(DISTINCT asn) FILTER (WHERE asn IN (SELECT asn FROM detect_hosting))
+                      count(DISTINCT coalesce(asn, -1 - (hash(asn_org) % 1000000000)::BIGINT)) FILTER (WHERE {hosting})
                FROM exchanges GROUP BY account_id) t JOIN detect_account d USING (account_id)"
         ),
         |r| {
@@ -258,53 +325,7 @@ pub fn read(
     }
 
     progress.stage("Reading scripted templates")?;
-    let ctx = "reading scripted template use";
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE detect_scripted AS
-         SELECT template_id FROM templates
-         WHERE accounts >= {} AND exchanges >= {} * accounts;",
-        l.scripted_template_accounts, l.scripted_template_uses_per_account
-    ))
-    .at(path, ctx)?;
-    let templates: Vec<u64> = query_rows(
-        conn,
-        path,
-        ctx,
-        "SELECT template_id FROM detect_scripted ORDER BY template_id",
-        |r| r.get(0),
-    )?;
-    let template_index: rustc_hash::FxHashMap<u64, u32> = templates
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (*t, i as u32))
-        .collect();
-    let uses = query_rows(
-        conn,
-        path,
-        ctx,
-        "SELECT d.idx, u.template_id, u.n FROM (
-           SELECT account_id, template_id, count(*)::INTEGER AS n FROM exchanges
-           WHERE template_id IN (SELECT template_id FROM detect_scripted)
-           GROUP BY ALL) u JOIN detect_account d USING (account_id)",
-        |r| {
-            Ok((
-                r.get::<_, i32>(0)?,
-                r.get::<_, u64>(1)?,
-                r.get::<_, i32>(2)?,
-            ))
-        },
-    )?;
-    let mut template_uses = Vec::with_capacity(uses.len());
-    for (idx, t, n) in uses {
-        if let Some(&ti) = template_index.get(&t) {
-            facts[idx as usize].scripted_share += f64::from(n);
-            template_uses.push((idx as u32, ti, n.max(0) as u32));
-        }
-    }
-    for f in &mut facts {
-        f.scripted_share /= f.exchanges.max(1) as f64;
-    }
-    template_uses.sort_unstable();
+    let (templates, template_uses) = scripted_uses(conn, path, cfg, &mut facts)?;
 
     progress.stage("Reading the account graph")?;
     let ctx = "reading graph clusters and links";
@@ -350,25 +371,171 @@ pub fn read(
     }
 
     progress.stage("Reading model releases")?;
-    let releases = read_releases(conn, path, cfg, &mut facts)?;
+    let (releases, unmatched_events) = read_releases(conn, path, cfg, &mut facts)?;
+    let inputs = super::evidence::Inputs::read(conn, path, &easy_paths, &releases)?;
     Ok(Features {
         accounts,
         facts,
         releases,
         template_uses,
         templates,
+        networks,
+        easy_paths,
+        other_paths,
+        unmatched_events,
+        inputs,
     })
 }
 
-/// The model each release event names: the longest logged model name that
-/// appears in its label.
-pub fn model_named(label: &str, models: &[String]) -> Option<String> {
-    let lower = label.to_lowercase();
-    models
+/// Which scripted templates each account used, and how often. A scripted
+/// template is a near-duplicate group of templates (reworded scripts and
+/// lightly edited items count as one; `scripted_templates_by = "exact"`
+/// keeps exact templates apart) used by at least `scripted_template_accounts`
+/// accounts, each at least `scripted_template_uses_per_account` times on
+/// average. Fills each account's scripted share; returns the scripted
+/// groups (by index) and the (account, group, uses) triples.
+fn scripted_uses(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    facts: &mut [AccountFacts],
+) -> StoreResult<(Vec<u64>, Vec<TemplateUse>)> {
+    let l = &cfg.lists;
+    let ctx = "reading scripted template use";
+    let group = if l.scripted_templates_by == "exact" {
+        "t.template_id"
+    } else {
+        "coalesce(g.template_group, t.template_id)"
+    };
+    // Candidates by upper bounds from the template table (a group's
+    // accounts are at most the sum of its templates'), then exact counts
+    // from the rows of the candidates only.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE detect_template_group AS
+         SELECT t.template_id, {group} AS grp, t.accounts, t.exchanges
+         FROM templates t LEFT JOIN template_labels g USING (template_id);
+         CREATE OR REPLACE TEMP TABLE detect_candidate AS
+         SELECT template_id, grp FROM detect_template_group WHERE grp IN (
+           SELECT grp FROM detect_template_group GROUP BY grp
+           HAVING sum(accounts) >= {a} AND sum(exchanges) >= {u} * {a});",
+        a = l.scripted_template_accounts,
+        u = l.scripted_template_uses_per_account
+    ))
+    .at(path, ctx)?;
+    let uses = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT d.idx, u.grp, u.n FROM (
+           SELECT e.account_id, c.grp, count(*)::INTEGER AS n FROM exchanges e
+           JOIN detect_candidate c USING (template_id)
+           GROUP BY ALL) u JOIN detect_account d USING (account_id)",
+        |r| {
+            Ok((
+                r.get::<_, i32>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, i32>(2)?,
+            ))
+        },
+    )?;
+    let mut per_group: rustc_hash::FxHashMap<u64, (u32, u64)> = Default::default();
+    for &(_, g, n) in &uses {
+        let e = per_group.entry(g).or_default();
+        e.0 += 1;
+        e.1 += n.max(0) as u64;
+    }
+    let mut templates: Vec<u64> = per_group
         .iter()
-        .filter(|m| !m.is_empty() && lower.contains(&m.to_lowercase()))
-        .max_by_key(|m| m.len())
-        .cloned()
+        .filter(|(_, (accounts, exchanges))| {
+            *accounts >= l.scripted_template_accounts
+                && *exchanges as f64 >= l.scripted_template_uses_per_account * f64::from(*accounts)
+        })
+        .map(|(g, _)| *g)
+        .collect();
+    templates.sort_unstable();
+    let index: rustc_hash::FxHashMap<u64, u32> = templates
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as u32))
+        .collect();
+    let mut template_uses = Vec::with_capacity(uses.len());
+    for (idx, g, n) in uses {
+        if let Some(&ti) = index.get(&g) {
+            facts[idx as usize].scripted_share += f64::from(n);
+            template_uses.push((idx as u32, ti, n.max(0) as u32));
+        }
+    }
+    for f in facts.iter_mut() {
+        f.scripted_share /= f.exchanges.max(1) as f64;
+    }
+    template_uses.sort_unstable();
+    Ok((templates, template_uses))
+}
+
+/// The distinct verification paths of the accounts table, split into the
+/// easy ones (by the settings' rule) and the rest.
+fn easy_paths(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+) -> StoreResult<(Vec<String>, Vec<String>)> {
+    let rule = cfg.easy_path_rule();
+    let all: Vec<String> = query_rows(
+        conn,
+        path,
+        "reading verification paths",
+        "SELECT DISTINCT verification_path FROM accounts WHERE verification_path IS NOT NULL
+         ORDER BY 1",
+        |r| r.get(0),
+    )?;
+    Ok(all.into_iter().partition(|p| rule.is_match(p)))
+}
+
+/// Every network of the log (AS number and name) with its request count,
+/// read as hosting or not by the settings' rule.
+pub fn classify_networks(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+) -> StoreResult<Vec<NetworkKind>> {
+    let rule = cfg.hosting_rule();
+    let rows: Vec<(Option<i64>, Option<String>, i64)> = query_rows(
+        conn,
+        path,
+        "reading the log's networks",
+        "SELECT asn, asn_org, count(*) FROM exchanges
+         WHERE asn IS NOT NULL OR asn_org IS NOT NULL GROUP BY ALL ORDER BY 3 DESC",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    // An AS number is hosting when any of its names says so (IP databases
+    // spell one network several ways).
+    let mut by_asn: rustc_hash::FxHashMap<i64, (bool, String)> = Default::default();
+    let mut out: Vec<NetworkKind> = rows
+        .into_iter()
+        .map(|(asn, org, n)| {
+            let (hosting, reason) = rule.classify(asn, org.as_deref());
+            if let Some(a) = asn {
+                let e = by_asn.entry(a).or_insert((false, String::new()));
+                if hosting && !e.0 {
+                    *e = (true, reason.clone());
+                }
+            }
+            NetworkKind {
+                asn,
+                org,
+                requests: n.max(0) as u64,
+                hosting,
+                reason,
+            }
+        })
+        .collect();
+    for n in &mut out {
+        if let Some((true, reason)) = n.asn.and_then(|a| by_asn.get(&a)) {
+            n.hosting = true;
+            n.reason.clone_from(reason);
+        }
+    }
+    Ok(out)
 }
 
 fn read_releases(
@@ -376,32 +543,12 @@ fn read_releases(
     path: &Path,
     cfg: &DetectConfig,
     facts: &mut [AccountFacts],
-) -> StoreResult<Vec<Release>> {
+) -> StoreResult<(Vec<Release>, Vec<crate::analysis::releases::UnmatchedEvent>)> {
     let ctx = "reading model releases";
-    let events: Vec<(i64, String)> = query_rows(
-        conn,
-        path,
-        ctx,
-        "SELECT epoch(ts)::BIGINT, coalesce(label, '') FROM events
-         WHERE kind = 'model_release' AND ts IS NOT NULL ORDER BY ts",
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let models: Vec<String> = query_rows(
-        conn,
-        path,
-        ctx,
-        "SELECT DISTINCT model FROM exchanges WHERE model IS NOT NULL",
-        |r| r.get(0),
-    )?;
+    let found = crate::analysis::releases::read(conn, path)?;
     let window = i64::from(cfg.lists.release_window_hours) * 3600;
     let mut releases = Vec::new();
-    for (ts, label) in events {
-        let Some(model) = model_named(&label, &models) else {
-            continue;
-        };
+    for r in found.found {
         let slot = releases.len();
         for f in facts.iter_mut() {
             f.release_requests.push((0, 0));
@@ -411,12 +558,13 @@ fn read_releases(
             path,
             ctx,
             &format!(
-                "SELECT d.idx, count(*)::INTEGER, (count(*) FILTER (WHERE model = '{m}'))::INTEGER
+                "SELECT d.idx, count(*)::INTEGER, (count(*) FILTER (WHERE model = {m}))::INTEGER
                  FROM exchanges e JOIN detect_account d USING (account_id)
                  WHERE e.ts >= make_timestamp({ts}::BIGINT * 1000000) AND e.ts < make_timestamp({end}::BIGINT * 1000000)
                  GROUP BY d.idx",
-                m = model.replace('\'', "''"),
-                end = ts + window
+                m = literal(&r.model),
+                ts = r.ts,
+                end = r.ts + window
             ),
             |r| {
                 Ok((
@@ -435,9 +583,10 @@ fn read_releases(
             }
         }
         releases.push(Release {
-            ts,
-            model,
-            label,
+            ts: r.ts,
+            model: r.model,
+            label: r.label,
+            source: r.source,
             population_share: if active == 0 {
                 0.0
             } else {
@@ -445,20 +594,5 @@ fn read_releases(
             },
         });
     }
-    Ok(releases)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn release_names_the_longest_matching_model() {
-        let models = vec!["atlas-4".to_string(), "atlas-4.5".to_string()];
-        assert_eq!(
-            model_named("atlas-4.5 released", &models).as_deref(),
-            Some("atlas-4.5")
-        );
-        assert_eq!(model_named("maintenance window", &models), None);
-    }
+    Ok((releases, found.unmatched))
 }

@@ -6,6 +6,7 @@
 
 pub mod attribution;
 pub mod config;
+pub mod evidence;
 pub mod explain;
 pub mod features;
 pub mod fraudar;
@@ -72,6 +73,9 @@ pub struct ClusterVerdict {
     pub pivot_at: Option<usize>,
     /// Plain-word explanation, first line the verdict.
     pub explanation: Vec<String>,
+    /// Members of a flagged cluster left unflagged: their own numbers
+    /// score under `member_min_own_score`.
+    pub spared: usize,
 }
 
 /// A campaign: flagged accounts attributed together.
@@ -94,8 +98,11 @@ pub struct Campaign {
 /// A whole scan.
 #[derive(Debug, Clone)]
 pub struct Scan {
-    /// The settings used.
+    /// The settings used, with the flag threshold in force on this
+    /// evidence (see [`evidence::Availability`]).
     pub config: DetectConfig,
+    /// What the evidence let the scan see, and the threshold that follows.
+    pub availability: evidence::Availability,
     /// What was read.
     pub features: Features,
     /// Own values per account.
@@ -152,11 +159,17 @@ impl Scan {
             pivot_at,
             &self.config,
         );
+        let own_score = score::score(&self.own[i], &self.config).1;
         lines.insert(
             1,
-            if v.by_cluster {
+            if v.by_cluster && !v.flagged && v.score >= self.config.score.flag_threshold {
                 format!(
-                    "judged with its graph cluster {} (numbers are the cluster's means)",
+                    "its graph cluster {} is flagged, but its own numbers score {own_score:.1}, under the {:.1} a member needs: not flagged",
+                    f.cluster, self.config.score.member_min_own_score
+                )
+            } else if v.by_cluster {
+                format!(
+                    "judged with its graph cluster {} (numbers are the cluster's means; its own score {own_score:.1})",
                     f.cluster
                 )
             } else {
@@ -182,6 +195,11 @@ pub fn scan(
     };
     let features = features::read(conn, path, cfg, progress)?;
     lap("read features (DuckDB)", &mut t, &mut timings);
+    // Flag on the kinds of evidence this case can show.
+    let availability = evidence::Availability::assess(&features.inputs, cfg);
+    let mut effective = cfg.clone();
+    effective.score.flag_threshold = availability.threshold;
+    let cfg = &effective;
     let n = features.accounts.len();
     let names: FxHashMap<i32, String> = crate::analysis::views::query_rows(
         conn,
@@ -225,7 +243,16 @@ pub fn scan(
         .facts
         .iter()
         .zip(&in_block)
-        .map(|(f, b)| score::own_values(f, *b, rel, cfg))
+        .map(|(f, b)| {
+            let mut v = score::own_values(f, *b, rel, cfg);
+            // A signal the evidence cannot show has no value, not zero.
+            for (k, x) in v.iter_mut().enumerate() {
+                if !availability.can_fire(k) {
+                    *x = f64::NAN;
+                }
+            }
+            v
+        })
         .collect();
     let population = Baseline::new(own.iter());
     let mut members: FxHashMap<i32, Vec<u32>> = FxHashMap::default();
@@ -265,6 +292,7 @@ pub fn scan(
                 campaign: None,
                 pivot_at,
                 explanation: Vec::new(),
+                spared: 0,
             }
         })
         .collect();
@@ -288,17 +316,26 @@ pub fn scan(
             }
         })
         .collect();
-    for c in &clusters {
+    // A member of a flagged cluster is judged on its own numbers too, so
+    // the cluster's verdict does not carry honest users along.
+    let floor = cfg.score.member_min_own_score;
+    for c in &mut clusters {
         for &m in &c.members {
+            let own_score = accounts[m as usize].score;
             accounts[m as usize] = AccountVerdict {
                 values: c.values,
                 by_cluster: true,
                 fired: c.fired,
                 score: c.score,
-                flagged: c.flagged,
+                flagged: c.flagged && own_score >= floor,
                 campaign: None,
             };
         }
+        c.spared = c
+            .members
+            .iter()
+            .filter(|&&m| c.flagged && !accounts[m as usize].flagged)
+            .count();
     }
     lap("score", &mut t, &mut timings);
 
@@ -306,7 +343,9 @@ pub fn scan(
     let alone: Vec<u32> = (0..n as u32)
         .filter(|&i| accounts[i as usize].flagged && !accounts[i as usize].by_cluster)
         .collect();
-    let (campaigns, unit_campaign) = attribute(conn, path, &features, &alone, &clusters, cfg)?;
+    let flagged: Vec<bool> = accounts.iter().map(|a| a.flagged).collect();
+    let (campaigns, unit_campaign) =
+        attribute(conn, path, &features, &alone, &clusters, &flagged, cfg)?;
     for (c, camp) in clusters.iter_mut().zip(&unit_campaign) {
         c.campaign = *camp;
         c.explanation = explain::explain(
@@ -328,6 +367,7 @@ pub fn scan(
     let cluster_baseline = Baseline::new(clusters.iter().map(|c| &c.values));
     Ok(Scan {
         config: cfg.clone(),
+        availability,
         features,
         own,
         accounts,
@@ -350,6 +390,7 @@ fn attribute(
     features: &Features,
     alone: &[u32],
     clusters: &[ClusterVerdict],
+    flagged: &[bool],
     cfg: &DetectConfig,
 ) -> StoreResult<(Vec<Campaign>, Vec<Option<u32>>)> {
     let mut units: Vec<Vec<u32>> = Vec::new();
@@ -357,7 +398,13 @@ fn attribute(
     for (ci, c) in clusters.iter().enumerate() {
         if c.flagged {
             unit_of_cluster[ci] = Some(units.len());
-            units.push(c.members.clone());
+            units.push(
+                c.members
+                    .iter()
+                    .copied()
+                    .filter(|&m| flagged[m as usize])
+                    .collect(),
+            );
         }
     }
     units.extend(alone.iter().map(|&i| vec![i]));
@@ -576,6 +623,97 @@ pub fn write_clusters_csv(scan: &Scan, path: &Path) -> StoreResult<()> {
         out.push('\n');
     }
     write_atomic(path, out.as_bytes())
+}
+
+/// The side file of a scan's CSV: `flagged.csv` → `flagged.evidence.txt`.
+pub fn evidence_path(csv: &Path) -> std::path::PathBuf {
+    let stem = csv
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scan".into());
+    csv.with_file_name(format!("{stem}.evidence.txt"))
+}
+
+/// The evidence report in plain text: what each kind of evidence could
+/// use, the threshold in force, the networks read as hosting, the
+/// verification paths read as easy, the releases and the events that could
+/// not be tied to a model.
+pub fn evidence_report(scan: &Scan) -> String {
+    use std::fmt::Write as _;
+    let f = &scan.features;
+    let mut s = String::from("# What the evidence let detection see\n\n");
+    for line in scan.availability.lines() {
+        let _ = writeln!(s, "- {line}");
+    }
+    let hosting: Vec<&features::NetworkKind> = f.networks.iter().filter(|n| n.hosting).collect();
+    let _ = writeln!(
+        s,
+        "\n## Networks read as hosting, cloud or VPS ({} of {})\n",
+        hosting.len(),
+        f.networks.len()
+    );
+    for n in &hosting {
+        let _ = writeln!(
+            s,
+            "- {} {}: {} ({} requests)",
+            n.asn.map(|a| format!("AS{a}")).unwrap_or_default(),
+            n.org.as_deref().unwrap_or(""),
+            n.reason,
+            n.requests
+        );
+    }
+    let _ = writeln!(s, "\n## Verification paths\n");
+    let _ = writeln!(
+        s,
+        "- easy ({}): {}",
+        scan.config.lists.easy_verification_description,
+        if f.easy_paths.is_empty() {
+            "none".into()
+        } else {
+            f.easy_paths.join(", ")
+        }
+    );
+    let _ = writeln!(
+        s,
+        "- other: {}",
+        if f.other_paths.is_empty() {
+            "none".into()
+        } else {
+            f.other_paths.join(", ")
+        }
+    );
+    let _ = writeln!(s, "\n## Model releases\n");
+    if f.releases.is_empty() {
+        let _ = writeln!(s, "- none");
+    }
+    for r in &f.releases {
+        let _ = writeln!(
+            s,
+            "- {} {} ({}): {}",
+            iso_utc(r.ts),
+            r.model,
+            match r.source {
+                crate::analysis::releases::ReleaseSource::Declared => "declared",
+                crate::analysis::releases::ReleaseSource::FirstSeen => "found in the log",
+            },
+            r.label
+        );
+    }
+    for e in &f.unmatched_events {
+        let _ = writeln!(
+            s,
+            "- not tied to a logged model: {} {} \"{}\"",
+            iso_utc(e.ts),
+            e.kind,
+            e.label
+        );
+    }
+    s
+}
+
+/// Writes [`evidence_report`] (atomically).
+pub fn write_evidence_report(scan: &Scan, path: &Path) -> StoreResult<()> {
+    write_atomic(path, evidence_report(scan).as_bytes())
 }
 
 /// ISO-8601 UTC of epoch seconds ("2026-04-22T06:01:02Z").

@@ -288,6 +288,7 @@ mod tests {
             ts: 0,
             model: "m2".into(),
             label: "m2 released".into(),
+            source: crate::analysis::releases::ReleaseSource::Declared,
             population_share: 0.1,
         }];
         let (x, at) = pivot(&[(100, 55)], &releases, 10);

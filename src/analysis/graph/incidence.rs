@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::links::LinkKind;
+use crate::analysis::sql;
 use crate::analysis::views::PUBLIC_MAIL_DOMAINS;
 use crate::store::error::{Context as _, StoreResult};
 use crate::store::schema::literal;
@@ -305,34 +306,43 @@ pub fn account_hashes(conn: &Connection, path: &Path) -> StoreResult<FxHashMap<u
 /// groups by: a number as is, text by DuckDB's hash), and
 /// the query giving each key its text once.
 struct LogColumn {
-    key: &'static str,
-    texts: &'static str,
+    key: String,
+    texts: String,
 }
 
 fn log_column(kind: LinkKind) -> Option<LogColumn> {
     Some(match kind {
         LinkKind::Ip => LogColumn {
             // hash(NULL) is a number: a missing value must stay NULL.
-            key: "CASE WHEN ip IS NOT NULL AND ip <> '' THEN hash(ip) END",
-            texts: "SELECT DISTINCT hash(ip), ip FROM exchanges WHERE ip IS NOT NULL AND ip <> ''",
+            key: "CASE WHEN ip IS NOT NULL AND ip <> '' THEN hash(ip) END".into(),
+            texts: "SELECT DISTINCT hash(ip), ip FROM exchanges WHERE ip IS NOT NULL AND ip <> ''"
+                .into(),
         },
         LinkKind::Asn => LogColumn {
-            key: "CAST(asn AS UBIGINT)",
+            key: "CAST(asn AS UBIGINT)".into(),
             texts: "SELECT CAST(asn AS UBIGINT), 'AS' || asn || coalesce(' ' || min(asn_org), '')
-                    FROM exchanges WHERE asn IS NOT NULL GROUP BY asn",
+                    FROM exchanges WHERE asn IS NOT NULL GROUP BY asn"
+                .into(),
         },
         LinkKind::UserAgent => LogColumn {
-            key: "CASE WHEN user_agent IS NOT NULL AND user_agent <> '' THEN hash(user_agent) END",
+            key: "CASE WHEN user_agent IS NOT NULL AND user_agent <> '' THEN hash(user_agent) END"
+                .into(),
             texts: "SELECT DISTINCT hash(user_agent), user_agent FROM exchanges
-                    WHERE user_agent IS NOT NULL AND user_agent <> ''",
+                    WHERE user_agent IS NOT NULL AND user_agent <> ''"
+                .into(),
         },
-        // Templates one account used link nobody and are no hub; they are
-        // a few thousand rows, kept (filtering them out per exchange
-        // measured no faster).
+        // Only templates that can link accounts (shared, and not a short
+        // generic turn such as "continue": those are hubs of honest
+        // users, not evidence of one operator).
         LinkKind::Template => LogColumn {
-            key: "template_id",
-            texts: "SELECT template_id, CAST(template_id AS VARCHAR) FROM templates
-                    WHERE accounts >= 2",
+            key: format!(
+                "CASE WHEN template_id IN ({}) THEN template_id END",
+                sql::LINKING_TEMPLATES
+            ),
+            texts: format!(
+                "SELECT template_id, CAST(template_id AS VARCHAR) FROM templates WHERE template_id IN ({})",
+                sql::LINKING_TEMPLATES
+            ),
         },
         _ => return None,
     })
@@ -467,7 +477,7 @@ fn read_log_kind(
     })?;
     conn.execute_batch("DROP TABLE graph_incidence")
         .at(path, ctx)?;
-    let texts = read_texts(conn, path, kind, c.texts)?;
+    let texts = read_texts(conn, path, kind, &c.texts)?;
     Ok((kind, rows.finish(&texts)))
 }
 
@@ -617,9 +627,12 @@ pub fn read_actions(
     let ctx = "reading co-activity";
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE graph_actions AS
-         SELECT DISTINCT hash(template_id, epoch(ts)::BIGINT // {secs}) AS slot, hash(account_id) AS acc
-         FROM exchanges
-         WHERE template_id IN (SELECT template_id FROM templates WHERE accounts >= 2)"
+         SELECT DISTINCT hash(g.grp, epoch(e.ts)::BIGINT // {secs}) AS slot, hash(e.account_id) AS acc
+         FROM exchanges e JOIN (
+           SELECT template_id, coalesce(l.template_group, t.template_id) AS grp
+           FROM ({linking}) t LEFT JOIN template_labels l USING (template_id)
+         ) g USING (template_id)",
+        linking = sql::LINKING_TEMPLATES
     ))
     .at(path, ctx)?;
     let mut all = Vec::with_capacity(temp_rows(conn, path, ctx, "graph_actions")?);
