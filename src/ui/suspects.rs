@@ -159,7 +159,10 @@ fn evidence(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
     let lines = a.lines();
     let incomplete = a.missing.iter().any(Option::is_some);
     if incomplete {
-        ui.label(egui::RichText::new(format!("⚠ {}", lines[0])).color(theme::tokens(ui).warn));
+        ui.label(
+            egui::RichText::new(format!("Partial evidence: {}", lines[0]))
+                .color(theme::tokens(ui).warn),
+        );
     }
     let title = if incomplete {
         "What the evidence let detection see (some signals cannot fire)"
