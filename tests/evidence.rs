@@ -217,6 +217,16 @@ fn a_gateway_log_without_accounts_or_events_flags_the_campaign_and_says_what_it_
     let op = rows.iter().find(|r| r[0] == "op-0").unwrap();
     assert!(op[pivot].parse::<f64>().unwrap() > 0.25, "{op:?}");
 
+    // `summary` (and the Overview) list the release found in the log.
+    let run = cli(&["summary", case.to_str().unwrap()]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("first_seen     nova-3 first seen in the log"),
+        "{}",
+        run.stdout
+    );
+
     // The analyst marks a network whose name says nothing; the mark is
     // audited, kept with the case's work, and the next scan reads it.
     let run = cli(&[

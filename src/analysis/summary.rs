@@ -42,7 +42,8 @@ pub struct AccountCount {
     pub top_category: Option<String>,
 }
 
-/// An event from the `events` table.
+/// An event from the `events` table, or a model first seen in the log
+/// (kind `first_seen`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EventRow {
     /// When (UTC).
@@ -141,19 +142,15 @@ pub fn summarize_parts(
             })
         },
     )?;
-    let events = query_rows(
-        conn,
-        path,
-        "summary query",
-        "SELECT strftime(ts, '%Y-%m-%dT%H:%M:%SZ'), kind, label FROM events ORDER BY ts",
-        |r| {
-            Ok(EventRow {
-                ts: r.get(0)?,
-                kind: r.get(1)?,
-                label: r.get(2)?,
-            })
-        },
-    )?;
+    // The evidence's events, and the models first seen in the log.
+    let events = crate::analysis::views::events(conn, path)?
+        .into_iter()
+        .map(|e| EventRow {
+            ts: crate::analysis::days::iso_seconds(e.ts).replace(' ', "T") + "Z",
+            kind: e.kind,
+            label: e.label,
+        })
+        .collect::<Vec<_>>();
     let (log_labelled, classifier_disagreements): (i64, i64) = conn
         .query_row(
             "SELECT log_labelled, disagreements FROM classifier_agreement",

@@ -116,7 +116,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
             ui.add_space(8.0);
             ui.strong("Events");
             if s.events.is_empty() {
-                ui.weak("The evidence has no events table.");
+                ui.weak("No events: the evidence has no events table, and no model is first seen inside the log.");
             }
             egui::Grid::new("overview_events")
                 .striped(true)
