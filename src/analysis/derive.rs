@@ -28,19 +28,35 @@ pub struct TemplateLabel {
     pub template_group: u64,
 }
 
-/// Classifies and groups templates given as (id, sample prompt, normalised).
-pub fn label_templates(taxonomy: &Taxonomy, rows: &[(u64, String, String)]) -> Vec<TemplateLabel> {
-    let normalised: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+/// One distinct template as the classifier sees it.
+#[derive(Debug, Clone)]
+pub struct TemplateRow {
+    /// Fingerprint of the normalised prompt.
+    pub id: u64,
+    /// A sample prompt (the least one).
+    pub sample: String,
+    /// The normalised text.
+    pub normalized: String,
+    /// Some request with this template sent tool definitions.
+    pub with_tools: bool,
+    /// Some request with this template carried an image.
+    pub with_image: bool,
+}
+
+/// Classifies and groups templates: each by its sample prompt and the
+/// shape of its requests (tools, image).
+pub fn label_templates(taxonomy: &Taxonomy, rows: &[TemplateRow]) -> Vec<TemplateLabel> {
+    let normalised: Vec<&str> = rows.iter().map(|r| r.normalized.as_str()).collect();
     let groups = templates::group(&normalised);
     rows.par_iter()
         .zip(groups.par_iter())
-        .map(|((id, sample, _), group)| {
-            let label = taxonomy.classify(sample);
+        .map(|(row, group)| {
+            let label = taxonomy.classify_request(&row.sample, row.with_tools, row.with_image);
             TemplateLabel {
-                template_id: *id,
+                template_id: row.id,
                 category: label.category.to_owned(),
                 category_rule: label.rule,
-                template_group: rows[*group].0,
+                template_group: rows[*group].id,
             }
         })
         .collect()
@@ -74,13 +90,23 @@ pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     Ok(())
 }
 
-/// Reads (template_id, sample prompt, normalised text) from `templates`.
-pub fn read_templates(conn: &Connection, file: &Path) -> StoreResult<Vec<(u64, String, String)>> {
+/// Reads every template with its request shape from `templates`.
+pub fn read_templates(conn: &Connection, file: &Path) -> StoreResult<Vec<TemplateRow>> {
     let mut stmt = conn
-        .prepare("SELECT template_id, sample_prompt, normalized FROM templates")
+        .prepare(
+            "SELECT template_id, sample_prompt, normalized, with_tools, with_image FROM templates",
+        )
         .at(file, "reading templates")?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, u64>(0)?, r.get(1)?, r.get(2)?)))
+        .query_map([], |r| {
+            Ok(TemplateRow {
+                id: r.get(0)?,
+                sample: r.get(1)?,
+                normalized: r.get(2)?,
+                with_tools: r.get::<_, Option<bool>>(3)?.unwrap_or(false),
+                with_image: r.get::<_, Option<bool>>(4)?.unwrap_or(false),
+            })
+        })
         .at(file, "reading templates")?;
     rows.collect::<Result<Vec<_>, _>>()
         .at(file, "reading templates")

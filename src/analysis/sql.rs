@@ -41,16 +41,20 @@ pub fn template_id(x: &str) -> String {
 }
 
 /// Builds the `templates` table: one row per template with a sample prompt,
-/// its normalised text, volumes and span. The sample is the least prompt,
+/// its normalised text, volumes and span, and whether any of its requests
+/// sent tools or an image (the classifier's request-shape votes). The sample is the least prompt,
 /// not any one: the classifier labels the template from it, so an arbitrary
 /// pick made the categories differ between two builds of the same evidence.
 pub fn create_templates() -> String {
     format!(
         "CREATE OR REPLACE TABLE templates AS
-         SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen
+         SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen,
+                with_tools, with_image
          FROM (
            SELECT template_id, min(prompt) AS sample_prompt, count(*) AS exchanges,
-                  count(DISTINCT account_id) AS accounts, min(ts) AS first_seen, max(ts) AS last_seen
+                  count(DISTINCT account_id) AS accounts, min(ts) AS first_seen, max(ts) AS last_seen,
+                  bool_or(coalesce(tool_count, 0) > 0) AS with_tools,
+                  bool_or(coalesce(has_image, false)) AS with_image
            FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id
          );",
         normalise_prompt("sample_prompt")

@@ -36,9 +36,30 @@ pub struct CategoryDef {
     pub rules: Vec<RuleDef>,
 }
 
+/// What the shape of a request adds, beside its text: tool definitions
+/// sent with it, an image in it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RequestDef {
+    /// Category and weight a request with tools votes for.
+    pub tools: Option<RequestVote>,
+    /// Category and weight a request with an image votes for.
+    pub image: Option<RequestVote>,
+}
+
+/// One vote from the request's shape.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RequestVote {
+    /// The category it votes for.
+    pub category: String,
+    /// How much it adds.
+    pub weight: f32,
+}
+
 #[derive(Debug, serde::Deserialize)]
 struct TaxonomyFile {
     category: Vec<CategoryDef>,
+    #[serde(default)]
+    request: RequestDef,
 }
 
 /// Errors in a taxonomy file.
@@ -77,6 +98,8 @@ pub struct Label<'a> {
 pub struct Taxonomy {
     /// Categories in file order (ties go to the earlier one).
     pub categories: Vec<CategoryDef>,
+    /// Votes from the request's shape (tools, image).
+    pub request: RequestDef,
     set: RegexSet,
     /// For each pattern in `set`: (category index, rule index).
     owners: Vec<(usize, usize)>,
@@ -129,8 +152,22 @@ impl Taxonomy {
                 rule: "(all rules together)".into(),
                 error: e.to_string(),
             })?;
+        for (what, vote) in [
+            ("tools", &file.request.tools),
+            ("image", &file.request.image),
+        ] {
+            if let Some(v) = vote
+                && !file.category.iter().any(|c| c.id == v.category)
+            {
+                return Err(TaxonomyError::Invalid(format!(
+                    "request.{what} votes for `{}`, which is not a category",
+                    v.category
+                )));
+            }
+        }
         Ok(Taxonomy {
             categories: file.category,
+            request: file.request,
             set,
             owners,
         })
@@ -160,13 +197,32 @@ impl Taxonomy {
         self.categories.iter().map(|c| c.id.as_str()).collect()
     }
 
-    /// Classifies one prompt.
+    /// Classifies one prompt by its text alone.
     pub fn classify(&self, prompt: &str) -> Label<'_> {
+        self.classify_request(prompt, false, false)
+    }
+
+    /// Classifies one request: its prompt's text, and whether it carried
+    /// tool definitions or an image (each a vote of `[request]`, named
+    /// `request.tools` / `request.image` in the label's rules).
+    pub fn classify_request(&self, prompt: &str, tools: bool, image: bool) -> Label<'_> {
         let mut scores = vec![0f32; self.categories.len()];
         let matches: Vec<usize> = self.set.matches(prompt).into_iter().collect();
         for &m in &matches {
             let (ci, ri) = self.owners[m];
             scores[ci] += self.categories[ci].rules[ri].weight;
+        }
+        let mut shape: Vec<(usize, &str)> = Vec::new();
+        for (on, vote, name) in [
+            (tools, &self.request.tools, "request.tools"),
+            (image, &self.request.image, "request.image"),
+        ] {
+            if let (true, Some(v)) = (on, vote)
+                && let Some(ci) = self.categories.iter().position(|c| c.id == v.category)
+            {
+                scores[ci] += v.weight;
+                shape.push((ci, name));
+            }
         }
         let mut best = None::<usize>;
         for (ci, &score) in scores.iter().enumerate() {
@@ -186,6 +242,7 @@ impl Taxonomy {
                     .map(|&m| self.owners[m])
                     .filter(|(c, _)| *c == ci)
                     .map(|(c, r)| self.categories[c].rules[r].id.as_str())
+                    .chain(shape.iter().filter(|(c, _)| *c == ci).map(|(_, n)| *n))
                     .collect();
                 Label {
                     category: &self.categories[ci].id,
@@ -211,6 +268,29 @@ mod tests {
         assert_eq!(l.category, "general_chat");
         let l = t.classify("zzz qqq");
         assert_eq!((l.category, l.rule.as_str()), ("general_chat", "default"));
+    }
+
+    #[test]
+    fn the_request_shape_votes_and_is_named() {
+        let t = Taxonomy::builtin();
+        let plain = t.classify("Find me a Japanese restaurant in San Francisco");
+        assert_eq!(plain.category, "general_chat");
+        let with_tools = t.classify_request(
+            "Find me a Japanese restaurant in San Francisco",
+            true,
+            false,
+        );
+        assert_eq!(with_tools.category, "agentic_tool_use");
+        assert_eq!(with_tools.rule, "request.tools");
+        let with_image = t.classify_request("What is this?", false, true);
+        assert_eq!(with_image.category, "vision_computer_use");
+        // Code with tools stays code when its text says so strongly.
+        let code = t.classify_request(
+            "Fix this bug in my Rust function and add unit tests:\n```rust\nfn a() {}\n```",
+            true,
+            false,
+        );
+        assert_eq!(code.category, "software_engineering", "{}", code.rule);
     }
 
     #[test]

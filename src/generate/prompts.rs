@@ -659,8 +659,8 @@ mod tests {
                 let mut hits = 0;
                 for _ in 0..200 {
                     let mut s = String::new();
-                    write(&mut r, voice, cat, &mut s);
-                    if tax.classify(&s).category == cat.id() {
+                    let (image, tools) = write(&mut r, voice, cat, &mut s);
+                    if tax.classify_request(&s, tools > 0, image).category == cat.id() {
                         hits += 1;
                     }
                 }
