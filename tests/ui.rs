@@ -527,19 +527,7 @@ fn the_suspects_view_says_what_the_evidence_showed_and_takes_a_network_mark() {
     h.get_by_label_contains("every kind of evidence can fire");
     h.get_by_label_contains("networks read as hosting, cloud or VPS:");
     // The analyst overrules how the busiest network is read.
-    let busiest = h
-        .state()
-        .session()
-        .and_then(|s| {
-            s.scan.value().and_then(|scan| {
-                scan.features
-                    .networks
-                    .iter()
-                    .find(|n| n.asn.is_some())
-                    .cloned()
-            })
-        })
-        .expect("a network");
+    let busiest = shown_network(&h, |n| n.asn.is_some()).expect("a network");
     let asn = busiest.asn.unwrap();
     let (choice, want) = if busiest.hosting {
         ("marked not hosting", false)
@@ -559,21 +547,21 @@ fn the_suspects_view_says_what_the_evidence_showed_and_takes_a_network_mark() {
         .and_then(|s| s.work.book().networks.get(&asn).copied());
     assert_eq!(book_mark, Some(want));
     // The scan reran with the mark.
-    let read = h
-        .state()
-        .session()
-        .and_then(|s| {
-            s.scan.value().and_then(|scan| {
-                scan.features
-                    .networks
-                    .iter()
-                    .find(|n| n.asn == Some(asn))
-                    .cloned()
-            })
-        })
-        .expect("the network is listed");
+    let read = shown_network(&h, |n| n.asn == Some(asn)).expect("the network is listed");
     assert_eq!(read.hosting, want, "{read:?}");
     if want {
         assert_eq!(read.reason, "analyst: hosting");
     }
+}
+
+/// The first network of the scan on screen that `pick` accepts.
+fn shown_network(
+    h: &Harness<'_, App>,
+    pick: impl Fn(&distillscope::analysis::detect::features::NetworkKind) -> bool,
+) -> Option<distillscope::analysis::detect::features::NetworkKind> {
+    h.state().session().and_then(|s| {
+        s.scan
+            .value()
+            .and_then(|scan| scan.features.networks.iter().find(|n| pick(n)).cloned())
+    })
 }
