@@ -57,49 +57,188 @@ fn kind_name(kind: &SourceKind) -> &'static str {
 }
 
 /// Opens `path` as a case, building the case file first when needed.
+///
+/// An existing case is reused while its evidence, format, mapping and IP
+/// database are unchanged, and relabelled in place when the taxonomy
+/// changed. Otherwise it is rebuilt, and the analyst's work is carried
+/// into the new case and checked before the new case replaces the old. A
+/// case that cannot be opened is reported (locked: by which program;
+/// unreadable: `--rebuild` moves it aside), never built over.
 pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult<Case> {
     let source = Source::detect(path)?;
     if source.kind == SourceKind::Case {
         let case = Case::open(path, false)?;
+        if let Some(reason) = rebuild_reason(&case, opts)? {
+            let meta = case.meta.clone();
+            drop(case);
+            return rebuild_from_record(path, &meta, reason, opts, progress);
+        }
         check_evidence(&case, opts)?;
+        let case = relabel_if_needed(case, opts, progress)?;
         return reopen(case, opts);
     }
     let case_path = opts
         .case_path
         .clone()
         .unwrap_or_else(|| case::default_case_path(path));
-    if case_path.exists() && !opts.rebuild {
+    let mut previous = None;
+    let mut notices = Vec::new();
+    if case_path.exists() {
         match Case::open(&case_path, false) {
-            Ok(existing) => {
-                let same_mapping = opts
-                    .mapping
-                    .as_ref()
-                    .is_none_or(|m| *m == existing.meta.mapping);
-                if existing.meta.format == case::CASE_FORMAT && same_mapping && opts.ip_db.is_none()
-                {
+            Ok(existing) => match rebuild_reason(&existing, opts)? {
+                None => {
                     check_evidence(&existing, opts)?;
-                    return reopen(existing, opts);
+                    let case = relabel_if_needed(existing, opts, progress)?;
+                    return reopen(case, opts);
                 }
-            }
+                Some(reason) => {
+                    drop(existing);
+                    previous = Some(Previous {
+                        path: case_path.clone(),
+                        reason,
+                    });
+                }
+            },
             Err(StoreError::NotWhatItSays { .. }) => {
                 return Err(StoreError::NotWhatItSays {
                     path: case_path,
                     reason: "a file is in the case file's place but is not a distillscope case; move it or choose another place with --case".into(),
                 });
             }
-            Err(_) => {}
+            Err(e @ StoreError::CaseLocked { .. }) => return Err(e),
+            Err(e) if opts.rebuild => {
+                let aside = case::set_aside(&case_path)?;
+                notices.push(format!(
+                    "the case file could not be read ({e}); it was moved aside to {} with whatever work it held, and a new case was built",
+                    aside.display()
+                ));
+            }
+            Err(e) => {
+                return Err(StoreError::CaseUnreadable {
+                    path: case_path,
+                    reason: e.to_string(),
+                });
+            }
         }
     }
     let mapping = match &opts.mapping {
         Some(m) => m.clone(),
         // Remember the mapping given once for this source.
-        None => Case::open(&case_path, false)
+        None => previous
+            .as_ref()
+            .and_then(|p| Case::open(&p.path, false).ok())
             .map(|c| c.meta.mapping)
             .unwrap_or_default(),
     };
-    build(&source, &case_path, &mapping, opts, progress, false)?;
-    let case = Case::open(&case_path, false)?;
-    reopen(case, opts)
+    let report = build(
+        &source,
+        &case_path,
+        &mapping,
+        opts,
+        progress,
+        false,
+        previous.as_ref(),
+    )?;
+    notices.extend(report.notices);
+    opened_fresh(&case_path, notices, opts)
+}
+
+/// A case just built, opened as asked, with what building it did.
+fn opened_fresh(case_path: &Path, notices: Vec<String>, opts: &OpenOptions) -> StoreResult<Case> {
+    let mut case = reopen(Case::open(case_path, false)?, opts)?;
+    case.notices = notices;
+    case.fresh = true;
+    Ok(case)
+}
+
+/// Rebuilds the case file at `path` (opened by itself) from the evidence it
+/// records: real logs are imported again, any other source loaded again;
+/// the work is carried over.
+fn rebuild_from_record(
+    path: &Path,
+    meta: &CaseMeta,
+    reason: String,
+    opts: &OpenOptions,
+    progress: &Progress,
+) -> StoreResult<Case> {
+    let previous = Previous {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let imported = !meta.source_kind.is_empty()
+        && meta
+            .source_kind
+            .split('+')
+            .all(|k| matches!(k, "litellm" | "otel" | "bedrock"));
+    let notices = if imported {
+        let files: Vec<PathBuf> = meta.evidence.iter().map(|f| f.path.clone()).collect();
+        import_into(
+            &files,
+            LogFormat::Auto,
+            path,
+            opts,
+            progress,
+            Some(previous),
+        )?
+        .notices
+    } else {
+        let source = Source::detect(&meta.source_path)?;
+        let mapping = opts.mapping.clone().unwrap_or_else(|| meta.mapping.clone());
+        build(
+            &source,
+            path,
+            &mapping,
+            opts,
+            progress,
+            false,
+            Some(&previous),
+        )?
+        .notices
+    };
+    opened_fresh(path, notices, opts)
+}
+
+/// A case about to be rebuilt: where it is and why.
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// The case file whose work is carried over.
+    pub path: PathBuf,
+    /// Why it is rebuilt, in words (for the audit log).
+    pub reason: String,
+}
+
+/// Why an existing case cannot serve these options, or `None` when it can.
+fn rebuild_reason(existing: &Case, opts: &OpenOptions) -> StoreResult<Option<String>> {
+    if opts.rebuild {
+        return Ok(Some("rebuild asked for (--rebuild)".into()));
+    }
+    if existing.meta.format != case::CASE_FORMAT {
+        return Ok(Some(format!(
+            "case format {} made by distillscope {} upgraded to format {}",
+            existing.meta.format,
+            existing.meta.tool_version,
+            case::CASE_FORMAT
+        )));
+    }
+    if opts
+        .mapping
+        .as_ref()
+        .is_some_and(|m| *m != existing.meta.mapping)
+    {
+        return Ok(Some("another column mapping (--map)".into()));
+    }
+    if let Some(db) = &opts.ip_db {
+        let given = fingerprint::fingerprint_files(std::slice::from_ref(db))?.pop();
+        let same =
+            given.as_ref().map(|g| &g.sha256) == existing.meta.ip_db.as_ref().map(|r| &r.sha256);
+        if !same {
+            return Ok(Some(format!(
+                "IP enrichment from {} (--ip-db)",
+                db.display()
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The evidence check, unless the analyst accepted a changed evidence file
@@ -111,25 +250,161 @@ fn check_evidence(case: &Case, opts: &OpenOptions) -> StoreResult<()> {
     }
 }
 
-/// The checked case, opened again for the analyst's work when asked.
+/// The checked case, opened again for the analyst's work when asked (its
+/// analyst tables made). Opening records nothing: a case only looked at
+/// keeps its bytes; the first change of a session goes into the chain of
+/// custody with that change.
 fn reopen(case: Case, opts: &OpenOptions) -> StoreResult<Case> {
     if !opts.for_work {
         return Ok(case);
     }
     let path = case.path.clone();
+    let notices = case.notices.clone();
     drop(case);
-    Case::open_for_work(&path)
+    let mut case = Case::open_for_work(&path)?;
+    if case.read_only.is_none() {
+        crate::case::store::ensure_tables(&case.conn, &path)?;
+    }
+    case.notices = notices;
+    Ok(case)
 }
 
-/// What a build produced (used by benchmarks).
+/// The taxonomy to label with: the one given, else the case's own file,
+/// else the shipped one; with the SHA-256 of its text.
+struct TaxonomyChoice {
+    taxonomy: Taxonomy,
+    sha256: String,
+    file: Option<PathBuf>,
+}
+
+fn choose_taxonomy(opts: &OpenOptions, meta: Option<&CaseMeta>) -> StoreResult<TaxonomyChoice> {
+    let file = opts
+        .taxonomy
+        .clone()
+        .or_else(|| meta.and_then(|m| m.taxonomy_file.clone()));
+    let text = match &file {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| StoreError::NotWhatItSays {
+            path: p.clone(),
+            reason: format!("cannot read the taxonomy ({e})"),
+        })?,
+        None => crate::analysis::taxonomy::DEFAULT_TAXONOMY.to_owned(),
+    };
+    let taxonomy = Taxonomy::parse(&text).map_err(|e| StoreError::NotWhatItSays {
+        path: file
+            .clone()
+            .unwrap_or_else(|| "assets/taxonomy.toml".into()),
+        reason: e.to_string(),
+    })?;
+    Ok(TaxonomyChoice {
+        taxonomy,
+        sha256: fingerprint::sha256_bytes(text.as_bytes()),
+        file,
+    })
+}
+
+/// Labels the case's templates again, in place, when the taxonomy in force
+/// differs from the one it was labelled with (a `--taxonomy` given, or a new
+/// shipped taxonomy after an upgrade), or an earlier relabelling was cut
+/// off. Cases that do not record their taxonomy are relabelled only when a
+/// taxonomy is given.
+fn relabel_if_needed(case: Case, opts: &OpenOptions, progress: &Progress) -> StoreResult<Case> {
+    let recorded = case.meta.taxonomy_sha256.clone();
+    if recorded.is_none() && opts.taxonomy.is_none() && !case.meta.relabel_pending {
+        return Ok(case);
+    }
+    let choice = choose_taxonomy(opts, Some(&case.meta))?;
+    if recorded.as_deref() == Some(choice.sha256.as_str()) && !case.meta.relabel_pending {
+        return Ok(case);
+    }
+    let path = case.path.clone();
+    let mut notices = case.notices.clone();
+    drop(case);
+    notices.push(relabel(&path, &choice, progress)?);
+    let mut case = Case::open(&path, false)?;
+    case.notices = notices;
+    Ok(case)
+}
+
+/// Relabels the case at `path` with `choice`; returns what it did, in words
+/// (also written to the audit log and the chain of custody).
+fn relabel(path: &Path, choice: &TaxonomyChoice, progress: &Progress) -> StoreResult<String> {
+    use crate::store::error::Context as _;
+    let case = Case::open(path, true)?;
+    let mut meta = case.meta.clone();
+    meta.relabel_pending = true;
+    case::write_meta(&case.conn, path, &meta)?;
+    case.conn
+        .execute_batch(
+            "CREATE OR REPLACE TEMP TABLE labels_before AS SELECT template_id, category FROM template_labels;",
+        )
+        .at(path, "relabelling")?;
+    let run = SqlRunner::new(&case.conn, path, progress);
+    derive::derive_labelled(&run, &choice.taxonomy)?;
+    let (templates, changed): (i64, i64) = case
+        .conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE b.category IS DISTINCT FROM l.category)
+             FROM template_labels l LEFT JOIN labels_before b USING (template_id)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .at(path, "relabelling")?;
+    let name = choice.file.as_ref().map_or_else(
+        || "the shipped taxonomy".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let detail = format!(
+        "templates labelled again with {name} (sha256 {}): {templates} templates, {changed} in another category than before",
+        choice.sha256
+    );
+    meta.relabel_pending = false;
+    meta.taxonomy_sha256 = Some(choice.sha256.clone());
+    meta.taxonomy_file = choice.file.clone();
+    case.conn
+        .execute_batch("BEGIN TRANSACTION;")
+        .at(path, "relabelling")?;
+    let recorded = case::write_meta(&case.conn, path, &meta)
+        .and_then(|()| {
+            crate::case::store::append_audit(
+                &case.conn,
+                path,
+                &crate::case::Change {
+                    action: "relabel".into(),
+                    campaign_id: None,
+                    campaign: None,
+                    detail: detail.clone(),
+                },
+                &crate::case::default_analyst(),
+                &crate::case::now(),
+            )
+        })
+        .and_then(|()| crate::case::store::record_custody(&case.conn, path, "relabelled", &detail));
+    match recorded {
+        Ok(()) => case
+            .conn
+            .execute_batch("COMMIT; CHECKPOINT;")
+            .at(path, "relabelling")?,
+        Err(e) => {
+            let _ = case.conn.execute_batch("ROLLBACK;");
+            return Err(e);
+        }
+    }
+    Ok(detail)
+}
+
+/// What a build produced.
 pub struct BuildReport {
     /// Where the case file is.
     pub case_path: PathBuf,
     /// Every SQL statement run, when recording.
     pub statements: Vec<String>,
+    /// What the analyst should know (the work carried over).
+    pub notices: Vec<String>,
 }
 
-/// Builds a case file for `source` at `case_path` (all or nothing).
+/// Builds a case file for `source` at `case_path` (all or nothing). With a
+/// `previous` case, its analyst work is carried into the new case and
+/// checked before the new case takes its place.
 pub fn build(
     source: &Source,
     case_path: &Path,
@@ -137,9 +412,15 @@ pub fn build(
     opts: &OpenOptions,
     progress: &Progress,
     record: bool,
+    previous: Option<&Previous>,
 ) -> StoreResult<BuildReport> {
-    let taxonomy = load_taxonomy(opts)?;
+    let choice = choose_taxonomy(opts, None)?;
     let ip_db = opts.ip_db.as_deref().map(IpDb::load).transpose()?;
+    if let Some(p) = previous {
+        // Fails at once when another program holds the old case; puts
+        // edits a crash left in its write-ahead log into the file.
+        case::fold_wal(&p.path)?;
+    }
     let builder = CaseBuilder::start(case_path)?;
     let run = if record {
         SqlRunner::recording(builder.conn(), &source.path, progress)
@@ -162,7 +443,7 @@ pub fn build(
             derived: &derived,
         },
     )?;
-    derive::derive(&run, &taxonomy)?;
+    derive::derive(&run, &choice.taxonomy)?;
     let statements = run.statements();
     if matches!(source.kind, SourceKind::DuckDb) {
         run.exec(
@@ -185,13 +466,69 @@ pub fn build(
         evidence,
         mapping: mapping.clone(),
         ip_db: ip_db_fp,
+        taxonomy_sha256: Some(choice.sha256.clone()),
+        taxonomy_file: choice.file.clone(),
+        relabel_pending: false,
     };
-    progress.stage("Writing the case file")?;
-    let case_path = builder.finish(&meta)?;
+    let notices = finish_case(builder, &meta, previous, progress)?;
     Ok(BuildReport {
-        case_path,
+        case_path: case_path.to_path_buf(),
         statements,
+        notices,
     })
+}
+
+/// Carries the previous case's work over (checked row for row), records
+/// the build in the audit log and the chain of custody, and swaps the new
+/// case into place. Returns what the analyst should know.
+fn finish_case(
+    builder: CaseBuilder,
+    meta: &CaseMeta,
+    previous: Option<&Previous>,
+    progress: &Progress,
+) -> StoreResult<Vec<String>> {
+    use crate::case::store as work;
+    let mut notices = Vec::new();
+    let conn = builder.conn();
+    let at = &builder.tmp_path;
+    let sources: Vec<String> = meta
+        .evidence
+        .iter()
+        .map(|f| format!("{} (sha256 {})", f.path.display(), f.sha256))
+        .collect();
+    match previous {
+        Some(p) => {
+            progress.stage("Carrying the analyst's work over")?;
+            let carried = crate::case::carry::carry_over(conn, at, &p.path)?;
+            let detail = format!("case rebuilt: {}; {}", p.reason, carried.summary());
+            work::append_audit(
+                conn,
+                at,
+                &crate::case::Change {
+                    action: "rebuild".into(),
+                    campaign_id: None,
+                    campaign: None,
+                    detail: detail.clone(),
+                },
+                &crate::case::default_analyst(),
+                &crate::case::now(),
+            )?;
+            work::record_custody(
+                conn,
+                at,
+                "rebuilt",
+                &format!("{}; from {}", p.reason, sources.join(", ")),
+            )?;
+            notices.push(detail);
+        }
+        None => {
+            work::ensure_tables(conn, at)?;
+            work::record_custody(conn, at, "built", &format!("from {}", sources.join(", ")))?;
+        }
+    }
+    progress.stage("Writing the case file")?;
+    builder.finish(meta)?;
+    Ok(notices)
 }
 
 /// Loads the taxonomy the options name.
@@ -211,9 +548,12 @@ pub struct ImportReport {
     pub case_path: PathBuf,
     /// Exchanges imported.
     pub exchanges: i64,
+    /// What the analyst should know (work carried over from a case replaced).
+    pub notices: Vec<String>,
 }
 
-/// Imports real log files into a new case file (all or nothing).
+/// Imports real log files into a new case file (all or nothing); an
+/// existing case at `case_path` is replaced with its work carried over.
 pub fn import_logs(
     files: &[PathBuf],
     format: LogFormat,
@@ -221,13 +561,47 @@ pub fn import_logs(
     opts: &OpenOptions,
     progress: &Progress,
 ) -> StoreResult<ImportReport> {
+    // Importing over an existing case keeps its work.
+    let previous = match case_path.exists() {
+        true => match Case::open(case_path, false) {
+            Ok(_) => Some(Previous {
+                path: case_path.to_path_buf(),
+                reason: "logs imported again (import --out onto this case)".into(),
+            }),
+            Err(e @ StoreError::CaseLocked { .. }) => return Err(e),
+            Err(e) => {
+                return Err(StoreError::NotWhatItSays {
+                    path: case_path.to_path_buf(),
+                    reason: format!(
+                        "a file is in the case's place and cannot be read as a case ({e}); move it or choose another --out"
+                    ),
+                });
+            }
+        },
+        false => None,
+    };
+    import_into(files, format, case_path, opts, progress, previous)
+}
+
+/// The import itself, carrying `previous`'s work over when given.
+fn import_into(
+    files: &[PathBuf],
+    format: LogFormat,
+    case_path: &Path,
+    opts: &OpenOptions,
+    progress: &Progress,
+    previous: Option<Previous>,
+) -> StoreResult<ImportReport> {
     for f in files {
         if !f.is_file() {
             return Err(StoreError::NotFound { path: f.clone() });
         }
     }
-    let taxonomy = load_taxonomy(opts)?;
+    let choice = choose_taxonomy(opts, None)?;
     let ip_db = opts.ip_db.as_deref().map(IpDb::load).transpose()?;
+    if let Some(p) = &previous {
+        case::fold_wal(&p.path)?;
+    }
     let builder = CaseBuilder::start(case_path)?;
     let first = files.first().cloned().unwrap_or_default();
     let run = SqlRunner::new(builder.conn(), &first, progress);
@@ -264,7 +638,7 @@ pub fn import_logs(
         },
     )?;
     run.exec("dropping the staging table", "DROP TABLE staging;")?;
-    derive::derive(&run, &taxonomy)?;
+    derive::derive(&run, &choice.taxonomy)?;
     let exchanges: i64 = builder
         .conn()
         .query_row("SELECT count(*) FROM exchanges", [], |r| r.get(0))
@@ -289,12 +663,15 @@ pub fn import_logs(
             Some(p) => fingerprint::fingerprint_files(std::slice::from_ref(p))?.pop(),
             None => None,
         },
+        taxonomy_sha256: Some(choice.sha256.clone()),
+        taxonomy_file: choice.file.clone(),
+        relabel_pending: false,
     };
-    progress.stage("Writing the case file")?;
-    let case_path = builder.finish(&meta)?;
+    let notices = finish_case(builder, &meta, previous.as_ref(), progress)?;
     Ok(ImportReport {
-        case_path,
+        case_path: case_path.to_path_buf(),
         exchanges,
+        notices,
     })
 }
 

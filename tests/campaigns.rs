@@ -5,95 +5,15 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use common::{cli, query_one};
+use common::{FORMULAS, cli, query_one, small_case, small_incident};
 use distillscope::case::{CampaignProps, Casebook, Edit, NoteTarget, Status, store};
 use distillscope::export::{manifest, pack};
-use distillscope::pipeline::{self, OpenOptions};
 use distillscope::store::case::Case;
 use distillscope::store::error::StoreError;
 use distillscope::store::progress::Progress;
-
-/// Cells a spreadsheet would execute, as prompts of the small incident.
-const FORMULAS: [&str; 5] = [
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
-    "+SUM(1,2)",
-    "-2+3",
-    "@cmd",
-    "\tindent",
-];
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// A small incident: acct_0..acct_5 over 12 days; acct_0..acct_2 share an
-/// address and scripted prompts (some of them formula-like), the others are
-/// ordinary customers.
-fn small_incident(dir: &Path) -> PathBuf {
-    let mut out = String::from(
-        "exchange_id,ts,account_id,ip,user_agent,model,input_tokens,output_tokens,prompt\n",
-    );
-    let mut n = 0;
-    for day in 1..=12 {
-        for a in 0..6 {
-            for k in 0..(3 + a % 3) {
-                n += 1;
-                let (ip, prompt) = if a < 3 {
-                    let p = if let Some(f) = FORMULAS.get(k).filter(|_| day % 2 == 0) {
-                        (*f).to_owned()
-                    } else {
-                        format!(
-                            "Write a complete implementation of task {k}, with tests, \"quoted\"\nand a second line"
-                        )
-                    };
-                    // Once, two campaign accounts come over one IPv6 /48
-                    // spelled two ways.
-                    let ip = match (day, k, a) {
-                        (12, 0, 1) => "2001:db8::1",
-                        (12, 0, 2) => "2001:0db8:0:0::7",
-                        _ => "10.0.0.1",
-                    };
-                    (ip.to_owned(), p)
-                } else {
-                    (
-                        format!("192.168.{a}.{k}"),
-                        format!("What is a good recipe for dish {day}-{k}?"),
-                    )
-                };
-                out.push_str(&format!(
-                    "e{n},2026-03-{day:02}T{:02}:{:02}:00Z,acct_{a},{ip},python-httpx/0.27,atlas-4,{},{},{}\n",
-                    k % 24,
-                    (a * 7) % 60,
-                    100 + k,
-                    300 + a,
-                    quote(&prompt)
-                ));
-            }
-        }
-    }
-    let path = dir.join("small.csv");
-    std::fs::write(&path, out).expect("write the incident");
-    path
-}
-
-/// The small incident's case, built in `dir`.
-fn small_case(dir: &Path) -> PathBuf {
-    let src = small_incident(dir);
-    let case = dir.join("small.case.duckdb");
-    let opts = OpenOptions {
-        case_path: Some(case.clone()),
-        ..Default::default()
-    };
-    pipeline::open(&src, &opts, &Progress::default()).expect("build the case");
-    case
-}
 
 fn ids(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -454,7 +374,7 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
         "a campaign note names its campaign: {notes:?}"
     );
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
-    assert!(readme.contains(distillscope::export::csv::FORMULA_RULE));
+    assert!(readme.contains(distillscope::store::csv::FORMULA_RULE));
     let timeline = std::fs::read_to_string(out.join("timeline.md")).unwrap();
     assert!(
         timeline.contains(&format!("**{}** requests", exchanges)),
@@ -514,24 +434,34 @@ fn a_sampled_pack_says_how_it_sampled() {
         ])
         .ok
     );
-    let out = dir.path().join("sampled");
-    let run = cli(&[
-        "export",
-        c,
-        "-q",
-        "--campaign",
-        "H",
-        "--out",
-        out.to_str().unwrap(),
-        "--sample",
-        "10",
-    ]);
-    assert!(run.ok, "{}", run.stderr);
+    let export = |name: &str| {
+        let out = dir.path().join(name);
+        let run = cli(&[
+            "export",
+            c,
+            "-q",
+            "--campaign",
+            "H",
+            "--out",
+            out.to_str().unwrap(),
+            "--sample",
+            "10",
+        ]);
+        assert!(run.ok, "{}", run.stderr);
+        out
+    };
+    let out = export("sampled");
     assert_eq!(read_csv(&out.join("exchanges.csv")).len(), 10);
     let m = manifest::read(&out).unwrap();
     let s = m.sampling.expect("the sampling is recorded");
     assert_eq!(s.rows, 10);
-    assert!(s.method.contains("reservoir"), "{}", s.method);
+    assert!(s.method.contains("hash(exchange_id, 42)"), "{}", s.method);
+    // Repeatable: a second export draws the same rows, byte for byte.
+    let again = export("sampled-again");
+    assert_eq!(
+        std::fs::read(out.join("exchanges.csv")).unwrap(),
+        std::fs::read(again.join("exchanges.csv")).unwrap()
+    );
     assert!(
         std::fs::read_to_string(out.join("README.md"))
             .unwrap()

@@ -565,3 +565,61 @@ fn shown_network(
             .and_then(|scan| scan.features.networks.iter().find(|n| pick(n)).cloned())
     })
 }
+
+#[test]
+fn rebuilding_from_the_file_menu_keeps_the_campaigns() {
+    use distillscope::case::{CampaignProps, Casebook, Edit, Status};
+    use distillscope::store::case::Case;
+    let (_dir, case) = own_sample_case();
+    {
+        let c = Case::open_for_work(&case).expect("open for work");
+        let mut book = Casebook::load(&c.conn, &c.path).expect("load");
+        let account = {
+            let id: String = c
+                .conn
+                .query_row("SELECT min(account_id) FROM account_summary", [], |r| {
+                    r.get(0)
+                })
+                .expect("an account");
+            id
+        };
+        let save = book
+            .apply(
+                &Edit::Create {
+                    props: CampaignProps {
+                        name: "Kept".into(),
+                        colour: String::new(),
+                        status: Status::Suspected,
+                        confidence: 50,
+                        notes: "made before the rebuild".into(),
+                    },
+                    accounts: [account].into(),
+                    origin: "a test".into(),
+                },
+                "ana",
+            )
+            .expect("create");
+        save.write(&c.conn, &c.path).expect("saved");
+    }
+    let mut h = opened(case);
+    let before = h.state().session().unwrap().work.book().clone();
+    // The menu bar's "File" (the Overview's evidence rows are labels "File").
+    h.get_by_role_and_label(Role::Button, "File").click();
+    settle(&mut h);
+    h.get_all_by_label_contains("Rebuild the case (campaigns and notes kept)")
+        .next()
+        .expect("the menu entry")
+        .click();
+    settle(&mut h);
+    let session = h.state().session().expect("the rebuilt case is open");
+    assert_eq!(session.work.book(), &before, "every campaign kept");
+    assert!(
+        h.state()
+            .notifications
+            .texts()
+            .iter()
+            .any(|t| t.contains("case rebuilt") && t.contains("carried 1 campaigns")),
+        "{:?}",
+        h.state().notifications.texts()
+    );
+}

@@ -66,7 +66,14 @@ pub fn label_templates(taxonomy: &Taxonomy, rows: &[TemplateRow]) -> Vec<Templat
 pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     run.progress.stage("Grouping prompt templates")?;
     run.exec("building the template table", &sql::create_templates())?;
+    derive_labelled(run, taxonomy)
+}
 
+/// Everything from the labels on: classifies the templates with
+/// `taxonomy`, then replaces every table that depends on the labels (the
+/// aggregates and the graph). Each statement replaces its table whole, so
+/// running it again after an interruption finishes the job.
+pub fn derive_labelled(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     run.progress.stage("Classifying templates")?;
     let rows = read_templates(run.conn, run.file)?;
     let labels = label_templates(taxonomy, &rows);

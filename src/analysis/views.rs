@@ -139,7 +139,7 @@ pub fn timeline(
                     sum(n)::BIGINT
              FROM f GROUP BY ALL"
         ),
-        Stack::Campaign if crate::case::store::has_tables(conn) => format!(
+        Stack::Campaign if crate::store::case::has_table(conn, "campaigns") => format!(
             "WITH f AS (SELECT account_id, day, sum(exchanges) AS n FROM account_day WHERE {cond} GROUP BY ALL),
              m AS (SELECT ca.account_id, min_by(c.name, c.id) AS name
                    FROM campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id GROUP BY ca.account_id)
@@ -161,7 +161,7 @@ pub fn timeline(
             t.groups.push(g);
             t.counts.push(c);
         }
-        if crate::case::store::has_tables(conn) {
+        if crate::store::case::has_table(conn, "campaigns") {
             t.colours = query_rows(
                 conn,
                 path,

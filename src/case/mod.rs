@@ -2,6 +2,7 @@
 //! edits that change them (`edit`), their tables and audit log in the case
 //! file (`store`), and undo/redo over whole workbook states (`Casebook`).
 
+pub mod carry;
 pub mod edit;
 pub mod model;
 pub mod store;

@@ -13,16 +13,20 @@ use duckdb::Connection;
 use super::edit::Change;
 use super::model::{Campaign, CampaignProps, Note, NoteTarget, Status, Workbook};
 use crate::analysis::views::query_rows;
+use crate::store::case::has_table;
 use crate::store::error::{Context as _, StoreError, StoreResult};
 
-/// The workbook's tables, in the order they are written.
-pub const TABLES: [&str; 6] = [
+/// The analyst's tables: the workbook, its audit log and the case's chain
+/// of custody. Nothing else in a case is the analyst's; a rebuild carries
+/// exactly these over.
+pub const TABLES: [&str; 7] = [
     "campaigns",
     "campaign_accounts",
     "account_tags",
     "notes",
     "audit_log",
     "network_kinds",
+    "custody",
 ];
 
 const CREATE: &str = "
@@ -34,7 +38,9 @@ const CREATE: &str = "
         author VARCHAR, written_at VARCHAR);
     CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT, logged_at VARCHAR, analyst VARCHAR, action VARCHAR,
         campaign_id BIGINT, campaign VARCHAR, detail VARCHAR);
-    CREATE TABLE IF NOT EXISTS network_kinds (asn BIGINT, hosting BOOLEAN);";
+    CREATE TABLE IF NOT EXISTS network_kinds (asn BIGINT, hosting BOOLEAN);
+    CREATE TABLE IF NOT EXISTS custody (logged_at VARCHAR, who VARCHAR, tool_version VARCHAR, action VARCHAR,
+        detail VARCHAR);";
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -63,12 +69,7 @@ pub fn ensure_tables(conn: &Connection, path: &Path) -> StoreResult<()> {
 
 /// Whether the case holds workbook tables.
 pub fn has_tables(conn: &Connection) -> bool {
-    conn.query_row(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'audit_log'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .is_ok_and(|n| n > 0)
+    has_table(conn, "audit_log")
 }
 
 /// Reads the workbook (empty when the case has none yet).
@@ -164,13 +165,7 @@ pub fn load(conn: &Connection, path: &Path) -> StoreResult<Workbook> {
     })
     .collect::<StoreResult<Vec<_>>>()?;
     // Cases made before network marks existed have no table for them.
-    let has_marks = conn
-        .query_row(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'network_kinds'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .is_ok_and(|n| n > 0);
+    let has_marks = has_table(conn, "network_kinds");
     let networks: BTreeMap<i64, bool> = if has_marks {
         query_rows(
             conn,
@@ -203,12 +198,39 @@ pub fn save(
     at: &str,
 ) -> StoreResult<()> {
     ensure_tables(conn, path)?;
+    // The first change this process makes to this case opens its session
+    // in the chain of custody.
+    static SESSIONS: std::sync::Mutex<BTreeSet<std::path::PathBuf>> =
+        std::sync::Mutex::new(BTreeSet::new());
+    let key = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let first = !SESSIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&key);
     conn.execute_batch("BEGIN TRANSACTION;")
         .at(path, "cannot start saving the campaigns")?;
-    match write_all(conn, path, book, change, analyst, at) {
-        Ok(()) => conn
-            .execute_batch("COMMIT;")
-            .at(path, "cannot save the campaigns"),
+    let written = write_all(conn, path, book, change, analyst, at).and_then(|()| {
+        if first {
+            record_custody(
+                conn,
+                path,
+                "edited",
+                &format!("work session by {analyst} began with: {}", change.detail),
+            )
+        } else {
+            Ok(())
+        }
+    });
+    match written {
+        Ok(()) => {
+            conn.execute_batch("COMMIT;")
+                .at(path, "cannot save the campaigns")?;
+            SESSIONS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key);
+            Ok(())
+        }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK;");
             Err(e)
@@ -289,6 +311,17 @@ fn write_all(
         }
         app.flush().at(path, ctx)?;
     }
+    insert_audit(conn, path, change, analyst, at)
+}
+
+/// The next audit line, numbered after the last.
+fn insert_audit(
+    conn: &Connection,
+    path: &Path,
+    change: &Change,
+    analyst: &str,
+    at: &str,
+) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO audit_log SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM audit_log",
         duckdb::params![
@@ -300,8 +333,81 @@ fn write_all(
             change.detail
         ],
     )
-    .at(path, ctx)?;
+    .at(path, "cannot write the audit log")?;
     Ok(())
+}
+
+/// Appends one line to the audit log that is not an edit of the workbook
+/// (a rebuild, a relabelling), in its own statement.
+pub fn append_audit(
+    conn: &Connection,
+    path: &Path,
+    change: &Change,
+    analyst: &str,
+    at: &str,
+) -> StoreResult<()> {
+    ensure_tables(conn, path)?;
+    insert_audit(conn, path, change, analyst, at)
+}
+
+/// One line of the case's chain of custody: who did what to the case (built,
+/// rebuilt, relabelled, edited, exported), when, with which version.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CustodyEntry {
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Who (the login name, or `$DISTILLSCOPE_ANALYST`).
+    pub who: String,
+    /// distillscope's version.
+    pub tool_version: String,
+    /// What was done.
+    pub action: String,
+    /// Details (files, reasons, counts).
+    pub detail: String,
+}
+
+/// Records `action` in the chain of custody, as the current user now.
+pub fn record_custody(
+    conn: &Connection,
+    path: &Path,
+    action: &str,
+    detail: &str,
+) -> StoreResult<()> {
+    ensure_tables(conn, path)?;
+    conn.execute(
+        "INSERT INTO custody VALUES (?, ?, ?, ?, ?)",
+        duckdb::params![
+            super::now(),
+            super::default_analyst(),
+            env!("CARGO_PKG_VERSION"),
+            action,
+            detail
+        ],
+    )
+    .at(path, "cannot write the chain of custody")?;
+    Ok(())
+}
+
+/// The chain of custody, oldest first (empty for cases made before it).
+pub fn custody(conn: &Connection, path: &Path) -> StoreResult<Vec<CustodyEntry>> {
+    if !has_table(conn, "custody") {
+        return Ok(Vec::new());
+    }
+    query_rows(
+        conn,
+        path,
+        "reading the chain of custody",
+        "SELECT logged_at, who, tool_version, action, detail FROM custody ORDER BY logged_at",
+        |r| {
+            Ok(CustodyEntry {
+                at: r.get(0)?,
+                who: r.get(1)?,
+                tool_version: r.get(2)?,
+                action: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        },
+    )
 }
 
 /// The audit log, oldest first; only the lines about campaign number

@@ -102,6 +102,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 &OpenOptions::default(),
                 &progress,
                 true,
+                None,
             )?;
             let t_ours = started.elapsed().as_secs_f64();
             let peak_ours = peak_rss_mib();

@@ -14,7 +14,6 @@ use super::{SourceArgs, print_stdout, stderr_progress};
 use crate::analysis::summary::group_digits;
 use crate::analysis::views::query_rows;
 use crate::case::{self, Casebook, Edit, NoteTarget, Status, store};
-use crate::pipeline;
 use crate::store::case::Case;
 use crate::store::schema::literal;
 
@@ -172,7 +171,7 @@ pub fn run(args: &CampaignArgs) -> anyhow::Result<()> {
     let mut opts = args.source.open_options()?;
     opts.for_work = true;
     let progress = stderr_progress(args.source.quiet);
-    let case = pipeline::open(&args.source.path, &opts, &progress)?;
+    let case = super::open_case(&args.source.path, &opts, &progress)?;
     let analyst = args.analyst.clone().unwrap_or_else(case::default_analyst);
     let mut book = Casebook::load(&case.conn, &case.path)?;
     let edit = match &args.action {

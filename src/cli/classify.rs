@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{SourceArgs, stderr_progress};
-use crate::export::csv;
 use crate::pipeline;
+use crate::store::csv;
 
 /// Arguments of `classify`.
 #[derive(Debug, Args)]
@@ -26,7 +26,7 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<()> {
     let taxonomy = pipeline::load_taxonomy(&opts)?;
     // The case's own labels come from the shipped taxonomy unless it is rebuilt.
     opts.taxonomy = None;
-    let case = pipeline::open(&args.source.path, &opts, &progress)?;
+    let case = super::open_case(&args.source.path, &opts, &progress)?;
     let labels = if args.source.taxonomy.is_some() {
         progress.stage("Labelling templates with the given taxonomy")?;
         pipeline::relabel_into_temp(&case, &taxonomy)?;

@@ -11,7 +11,6 @@ use super::{SourceArgs, print_stdout, stderr_progress};
 use crate::analysis::detect::{self, DetectConfig};
 use crate::case::{self, Casebook};
 use crate::export::{manifest, pack};
-use crate::pipeline;
 
 /// Arguments of `export`.
 #[derive(Debug, Args)]
@@ -44,7 +43,11 @@ pub struct ExportArgs {
 /// Runs `export`.
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let progress = stderr_progress(args.source.quiet);
-    let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    // Opened for work so the export goes into the case's chain of custody
+    // (read-only, saying why, where the case cannot be written).
+    let mut open = args.source.open_options()?;
+    open.for_work = true;
+    let case = super::open_case(&args.source.path, &open, &progress)?;
     let book = Casebook::load(&case.conn, &case.path)?;
     let settings = match &args.config {
         Some(p) => {
@@ -102,15 +105,67 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     print_stdout(&out)
 }
 
+/// Hashes the evidence of the case at `path` (or of the case beside the
+/// source `path`) in full and compares it with what the case recorded.
+fn verify_case_evidence(path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use crate::store::case::{self as store_case, Case};
+    let case_path = if store_case::is_case(path) {
+        path.to_path_buf()
+    } else {
+        store_case::default_case_path(path)
+    };
+    if !case_path.is_file() {
+        anyhow::bail!(
+            "{} is neither an evidence pack (no manifest.json) nor a case, and has no case beside it ({})",
+            path.display(),
+            case_path.display()
+        );
+    }
+    let case = Case::open(&case_path, false)?;
+    let meta = case.meta.clone();
+    drop(case);
+    let progress = stderr_progress(false);
+    progress.stage("Hashing every evidence file in full (SHA-256)")?;
+    let mut out = String::new();
+    for fp in &meta.evidence {
+        out.push_str(&format!(
+            "{}  {} bytes  {}\n",
+            fp.sha256,
+            fp.size,
+            fp.path.display()
+        ));
+    }
+    print_stdout(&out)?;
+    match store_case::verify_evidence(&meta, &progress) {
+        Ok(()) => {
+            print_stdout(&format!(
+                "evidence intact: {} file(s) hash as recorded in {}\n",
+                meta.evidence.len(),
+                case_path.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            print_stdout(&format!("EVIDENCE CHANGED: {e}\n"))?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The pack folder.
+    /// A pack folder (checked against its manifest), or a case file or the
+    /// evidence it was made from (every evidence file hashed again in full).
     pub dir: PathBuf,
 }
 
-/// Runs `verify`: success only when every file matches the manifest.
+/// Runs `verify`: success only when every file matches the manifest, or
+/// every evidence file of a case its recorded SHA-256.
 pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    if !args.dir.join("manifest.json").is_file() {
+        return verify_case_evidence(&args.dir);
+    }
     let v = manifest::verify(&args.dir)?;
     print_stdout(&v.report())?;
     Ok(if v.is_intact() {

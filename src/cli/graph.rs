@@ -6,7 +6,6 @@ use clap::Args;
 
 use super::{SourceArgs, stderr_progress};
 use crate::analysis::graph::{self, GraphConfig, links};
-use crate::pipeline;
 
 /// Arguments of `graph`.
 #[derive(Debug, Args)]
@@ -71,7 +70,7 @@ impl GraphArgs {
 pub fn run(args: &GraphArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
     let progress = stderr_progress(args.source.quiet);
-    let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    let case = super::open_case(&args.source.path, &args.source.open_options()?, &progress)?;
     let cached = graph::store::has_graph(&case.conn)
         .then(|| graph::store::read(&case.conn, &case.path, "main"))
         .transpose()?;

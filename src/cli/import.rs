@@ -41,6 +41,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let report = pipeline::import_logs(&args.files, args.format, &args.out, &opts, &progress)?;
+    for notice in &report.notices {
+        eprintln!("note: {notice}");
+    }
     println!(
         "Imported {} exchanges from {} file(s) into {}",
         report.exchanges,

@@ -34,7 +34,17 @@ pub struct Cli {
     pub path: Option<PathBuf>,
     /// How the app draws its window: wgpu (falls back to glow) or glow (OpenGL, works with software rendering).
     #[arg(long, value_enum, default_value_t)]
-    pub renderer: crate::ui::Renderer,
+    pub renderer: RendererChoice,
+}
+
+/// How the app draws its window, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RendererChoice {
+    /// wgpu (Vulkan, Metal, DX12 or GL); falls back to glow if it cannot start.
+    #[default]
+    Wgpu,
+    /// OpenGL through glow: works with software rendering (llvmpipe).
+    Glow,
 }
 
 /// Headless commands.
@@ -56,7 +66,7 @@ pub enum Command {
     Campaign(campaign::CampaignArgs),
     /// Write a campaign's evidence pack (CSV files, drafted timeline, charts, manifest).
     Export(export::ExportArgs),
-    /// Check an evidence pack against its manifest; name every altered, missing or added file.
+    /// Check an evidence pack against its manifest (every altered, missing or added file named), or hash a case's evidence again in full.
     Verify(export::VerifyArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
     Generate(generate::GenerateArgs),
@@ -116,16 +126,72 @@ pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A progress handle that prints stages to stderr unless `quiet`.
+/// A progress handle that prints stages to stderr unless `quiet`. SIGINT
+/// or SIGTERM cancels it: the command stops at once (its DuckDB statement
+/// interrupted) and removes what it had half-written.
 pub fn stderr_progress(quiet: bool) -> Progress {
-    if quiet {
+    let progress = if quiet {
         Progress::default()
     } else {
         let start = std::time::Instant::now();
         Progress::with_listener(move |stage| {
             eprintln!("[{:>7.1}s] {stage}", start.elapsed().as_secs_f64());
         })
+    };
+    cancel_on_signal(&progress);
+    progress
+}
+
+/// Cancels `progress` when the process is asked to stop (SIGINT, SIGTERM).
+/// A second signal ends the process at once; the next build or export
+/// sweeps what it left.
+fn cancel_on_signal(progress: &Progress) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
+    static WATCHED: OnceLock<Mutex<Vec<Progress>>> = OnceLock::new();
+    let watched = WATCHED.get_or_init(|| {
+        let asked = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The second signal exits (the flag is already set then).
+            let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, asked.clone());
+            let _ = signal_hook::flag::register(signal, asked.clone());
+        }
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                while !asked.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                eprintln!(
+                    "stopping: removing what was half-written (a second Ctrl-C ends at once)"
+                );
+                if let Some(list) = WATCHED.get() {
+                    for p in list.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                        p.cancel();
+                    }
+                }
+            });
+        Mutex::new(Vec::new())
+    });
+    watched
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(progress.clone());
+}
+
+/// Opens a source as a case (see `pipeline::open`) and tells the analyst on
+/// stderr what opening it did (a rebuild and the work carried over, a
+/// relabelling).
+pub fn open_case(
+    path: &std::path::Path,
+    opts: &crate::pipeline::OpenOptions,
+    progress: &Progress,
+) -> crate::store::error::StoreResult<crate::store::case::Case> {
+    let case = crate::pipeline::open(path, opts, progress)?;
+    for notice in &case.notices {
+        eprintln!("note: {notice}");
     }
+    Ok(case)
 }
 
 /// Runs a parsed command line; errors are printed once, here.
@@ -148,6 +214,15 @@ pub fn run(command: Command) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err)
+            if matches!(
+                err.downcast_ref::<crate::store::error::StoreError>(),
+                Some(crate::store::error::StoreError::Cancelled)
+            ) =>
+        {
+            eprintln!("stopped: nothing half-written was left behind");
+            ExitCode::from(130)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

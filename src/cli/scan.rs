@@ -10,7 +10,6 @@ use clap::Args;
 use super::{SourceArgs, stderr_progress};
 use crate::analysis::detect::config::DEFAULT_CONFIG;
 use crate::analysis::detect::{self, DetectConfig};
-use crate::pipeline;
 
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
@@ -36,7 +35,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         None => DEFAULT_CONFIG.to_owned(),
     };
     let progress = stderr_progress(args.source.quiet);
-    let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    let case = super::open_case(&args.source.path, &args.source.open_options()?, &progress)?;
     // The analyst's network marks in the case beat the settings file.
     let marks = crate::case::store::load(&case.conn, &case.path)?.networks;
     let cfg = DetectConfig::parse(&DetectConfig::text_with_network_marks(&text, &marks)).map_err(

@@ -4,7 +4,6 @@ use clap::Args;
 
 use super::{SourceArgs, stderr_progress};
 use crate::analysis::summary;
-use crate::pipeline;
 
 /// Arguments of `summary`.
 #[derive(Debug, Args)]
@@ -22,7 +21,7 @@ pub struct SummaryArgs {
 /// Runs `summary`.
 pub fn run(args: &SummaryArgs) -> anyhow::Result<()> {
     let progress = stderr_progress(args.source.quiet || args.json);
-    let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    let case = super::open_case(&args.source.path, &args.source.open_options()?, &progress)?;
     let s = summary::summarize(&case, args.top)?;
     if args.json {
         super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&s)?))?;

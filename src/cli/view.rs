@@ -10,7 +10,6 @@ use super::{SourceArgs, stderr_progress};
 use crate::analysis::days;
 use crate::analysis::selection::{DayRange, Selection};
 use crate::analysis::views::{self, AccountColumn, AccountQuery, Stack};
-use crate::pipeline;
 
 /// Which view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,7 +74,7 @@ pub fn selection(args: &ViewArgs) -> anyhow::Result<Selection> {
 pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
     let sel = selection(args)?;
     let progress = stderr_progress(true);
-    let case = pipeline::open(&args.source.path, &args.source.open_options()?, &progress)?;
+    let case = super::open_case(&args.source.path, &args.source.open_options()?, &progress)?;
     let (c, p) = (&case.conn, case.path.as_path());
     let json = match args.what {
         What::Timeline => {

@@ -115,6 +115,10 @@ pub struct Manifest {
     pub csv_rules: Vec<String>,
     /// Every other file of the pack.
     pub files: Vec<PackFile>,
+    /// The case's chain of custody at export: who built, rebuilt, opened and
+    /// exported it, when, with which version.
+    #[serde(default)]
+    pub custody: Vec<crate::case::store::CustodyEntry>,
 }
 
 /// Hashes `names` inside `dir` in parallel (large files dominate, so each

@@ -3,7 +3,6 @@
 //! can verify.
 
 pub mod charts;
-pub mod csv;
 pub mod manifest;
 pub mod narrative;
 pub mod pack;

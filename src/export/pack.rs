@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 
 use super::charts;
-use super::csv::{Encoding, FORMULA_RULE, write_atomic, write_query};
 use super::manifest::{self, Manifest, PackCampaign, PackFile, Sampling, SourceFile};
 use super::narrative;
 use crate::analysis::detect::{Scan, explain};
 use crate::analysis::views::query_rows;
 use crate::case::{Campaign, Workbook};
 use crate::store::case::CaseMeta;
+use crate::store::csv::{Encoding, FORMULA_RULE, write_atomic, write_query};
 use crate::store::error::{Context as _, StoreError, StoreResult};
 use crate::store::fingerprint;
 use crate::store::progress::Progress;
@@ -451,7 +451,18 @@ pub fn export(
     // The case file's hash is taken while the CSVs are written (it is the
     // largest read). Its pending writes are checkpointed first so the bytes
     // hashed are the case as it stands.
-    let _ = conn.execute_batch("CHECKPOINT;");
+    progress.interrupt_on_cancel(conn);
+    let writable: bool = conn
+        .query_row(
+            "SELECT NOT readonly FROM duckdb_databases() WHERE database_name = current_database()",
+            [],
+            |r| r.get(0),
+        )
+        .at(case_path, "reading the case's mode")?;
+    if writable {
+        conn.execute_batch("CHECKPOINT;")
+            .at(case_path, "cannot checkpoint the case before hashing it")?;
+    }
     let case_file = case_path.to_path_buf();
     let case_hash = std::thread::Builder::new()
         .name("case-hash".into())
@@ -483,9 +494,9 @@ pub fn export(
         rows: n,
         of: campaign_exchanges as u64,
         method: format!(
-            "DuckDB reservoir sampling of {n} rows out of the campaign's {campaign_exchanges} exchanges, \
-             seed 42 (USING SAMPLE reservoir({n} ROWS) REPEATABLE (42)), then sorted by time; every \
-             exchange had the same chance of being chosen"
+            "the {n} exchanges of the campaign's {campaign_exchanges} with the smallest hash(exchange_id, 42) \
+             (DuckDB's hash with seed 42; ties by exchange_id), then sorted by time: every exchange had the same \
+             chance of being chosen, and the same case always gives the same rows, whatever the threads"
         ),
     });
     // Each CSV is hashed as soon as it is written, beside the next one's
@@ -658,13 +669,33 @@ pub fn export(
         }),
         csv_rules: csv_rules(),
         files,
+        custody: crate::case::store::custody(conn, case_path)?,
     };
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     write_atomic(&tmp.join(manifest::MANIFEST), json.as_bytes())?;
     let fingerprint = fingerprint::sha256_bytes(json.as_bytes());
     progress.check()?;
+    // Every file on the disk before the folder takes its name.
+    for entry in std::fs::read_dir(&tmp).at(&tmp, "cannot list the pack")? {
+        let file = entry.at(&tmp, "cannot list the pack")?.path();
+        crate::store::case::sync_file(&file)?;
+    }
+    crate::store::case::sync_file(&tmp)?;
     std::fs::rename(&tmp, out).at(out, "cannot move the pack into place")?;
+    crate::store::case::sync_dir(out);
     guard.done = true;
+    if writable {
+        crate::case::store::record_custody(
+            conn,
+            case_path,
+            "exported evidence pack",
+            &format!(
+                "campaign {:?} to {} (manifest sha256 {fingerprint})",
+                campaign.props.name,
+                out.display()
+            ),
+        )?;
+    }
     let zip = if opts.zip {
         progress.stage("Writing the zip")?;
         Some(write_zip(out)?)
@@ -796,8 +827,11 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
         "exchanges.csv" => {
             let from = "exchanges_v SEMI JOIN pack_accounts USING (account_id)";
             match sampling {
+                // Ordered by a seeded hash, not DuckDB's reservoir sample:
+                // a reservoir over a parallel scan depends on which thread
+                // reads which rows first, so two exports could differ.
                 Some(s) => format!(
-                    "SELECT {cols} FROM (SELECT * FROM {from}) USING SAMPLE reservoir({} ROWS) REPEATABLE (42) ORDER BY ts, exchange_id",
+                    "SELECT {cols} FROM (SELECT * FROM {from} ORDER BY hash(exchange_id, 42), exchange_id LIMIT {}) ORDER BY ts, exchange_id",
                     s.rows
                 ),
                 None => format!("SELECT {cols} FROM {from} ORDER BY ts, exchange_id"),
@@ -987,19 +1021,21 @@ fn infrastructure_sql() -> String {
     )
 }
 
+/// The sample size of a sampled exchanges query (its `LIMIT`).
+fn sampled_rows(sql: &str) -> Option<i64> {
+    sql.split(" LIMIT ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.trim().parse().ok())
+}
+
 /// How many rows a CSV query gave (read from the temp tables or counted
 /// again by DuckDB; the test re-reads the files and compares).
 fn count_rows(conn: &Connection, path: &Path, file: &str, sql: &str) -> StoreResult<u64> {
     if file == "exchanges.csv" {
         // Counting by re-running the query would read the log again: the
         // campaign's total is known from its daily rows, or the sample size.
-        let (n,): (i64,) = if sql.contains("USING SAMPLE") {
-            let rows: i64 = sql
-                .split("reservoir(")
-                .nth(1)
-                .and_then(|r| r.split(' ').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
+        let (n,): (i64,) = if let Some(rows) = sampled_rows(sql) {
             (rows,)
         } else {
             conn.query_row(

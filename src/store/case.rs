@@ -39,6 +39,17 @@ pub struct CaseMeta {
     /// IP enrichment database used, if any.
     #[serde(default)]
     pub ip_db: Option<FileFingerprint>,
+    /// SHA-256 of the taxonomy text the templates were labelled with
+    /// (absent in cases made before it was recorded).
+    #[serde(default)]
+    pub taxonomy_sha256: Option<String>,
+    /// The taxonomy file, or none for the one shipped with the tool.
+    #[serde(default)]
+    pub taxonomy_file: Option<PathBuf>,
+    /// A relabelling began and has not finished (a crash mid-way): the
+    /// next open labels again.
+    #[serde(default)]
+    pub relabel_pending: bool,
 }
 
 /// Applies the session settings every connection of ours uses.
@@ -113,26 +124,114 @@ impl CaseBuilder {
         self.conn.as_ref().expect("connection lives until finish")
     }
 
-    /// Writes the metadata, closes the file and renames it into place.
+    /// Writes the metadata, closes the file and swaps it into place: the
+    /// previous case (if any) stays whole until the new one is complete on
+    /// disk, and a crash at any point leaves one of the two at the case's
+    /// path.
     pub fn finish(mut self, meta: &CaseMeta) -> StoreResult<PathBuf> {
-        let json = serde_json::to_string(meta).expect("case metadata serialises");
-        self.conn()
-            .execute_batch(
-                "CREATE OR REPLACE TABLE case_meta (key VARCHAR PRIMARY KEY, value VARCHAR);",
-            )
-            .at(&self.tmp_path, "cannot write case metadata")?;
-        self.conn()
-            .execute("INSERT INTO case_meta VALUES ('case', ?)", [json])
-            .at(&self.tmp_path, "cannot write case metadata")?;
+        write_meta(self.conn(), &self.tmp_path, meta)?;
         self.conn()
             .execute_batch("CHECKPOINT;")
             .at(&self.tmp_path, "cannot write the case file")?;
         drop(self.conn.take());
-        remove_db_files(&self.final_path);
+        sync_file(&self.tmp_path)?;
+        // A write-ahead log beside the old file belongs to the old file; it
+        // must not be replayed onto the new one (the previous case's work
+        // was folded into it before the build: `fold_wal`).
+        let mut wal = self.final_path.as_os_str().to_owned();
+        wal.push(".wal");
+        let _ = std::fs::remove_file(PathBuf::from(wal));
         std::fs::rename(&self.tmp_path, &self.final_path)
             .at(&self.final_path, "cannot move the case file into place")?;
+        sync_dir(&self.final_path);
         Ok(self.final_path.clone())
     }
+}
+
+/// Writes `meta` as the case's metadata (replacing what was there).
+pub fn write_meta(conn: &Connection, path: &Path, meta: &CaseMeta) -> StoreResult<()> {
+    let json = serde_json::to_string(meta).expect("case metadata serialises");
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS case_meta (key VARCHAR PRIMARY KEY, value VARCHAR);",
+    )
+    .at(path, "cannot write case metadata")?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES ('case', ?)",
+        [json],
+    )
+    .at(path, "cannot write case metadata")?;
+    Ok(())
+}
+
+/// Flushes a file's bytes to the disk.
+pub fn sync_file(path: &Path) -> StoreResult<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .at(path, "cannot flush the file to disk")
+}
+
+/// Flushes a folder's entries (a rename) to the disk, where the system
+/// allows opening a folder.
+pub fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+}
+
+/// Opens a case file for writing, checkpoints it (its write-ahead log, with
+/// any edits a crash left there, goes into the file) and closes it. Fails
+/// when another program holds it, naming that program.
+pub fn fold_wal(path: &Path) -> StoreResult<()> {
+    let conn = open_conn(path, AccessMode::ReadWrite)?;
+    conn.execute_batch("CHECKPOINT;")
+        .at(path, "cannot write the case file")
+}
+
+/// Moves an unreadable case file (and its write-ahead log) aside as
+/// `NAME.unreadable-N`, so a rebuild does not destroy what may be
+/// recovered from it; returns where it went.
+pub fn set_aside(path: &Path) -> StoreResult<PathBuf> {
+    let mut n = 1;
+    let aside = loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".unreadable-{n}"));
+        let candidate = PathBuf::from(name);
+        if !candidate.exists() {
+            break candidate;
+        }
+        n += 1;
+    };
+    std::fs::rename(path, &aside).at(path, "cannot move the unreadable case aside")?;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push(".wal");
+    let wal = PathBuf::from(wal);
+    if wal.exists() {
+        let mut to = aside.as_os_str().to_owned();
+        to.push(".wal");
+        std::fs::rename(&wal, PathBuf::from(to))
+            .at(&wal, "cannot move the unreadable case aside")?;
+    }
+    Ok(aside)
+}
+
+/// Opens a DuckDB file, naming the program that holds it when locked.
+fn open_conn(path: &Path, mode: AccessMode) -> StoreResult<Connection> {
+    let config = Config::default()
+        .access_mode(mode)
+        .at(path, "cannot configure DuckDB")?;
+    Connection::open_with_flags(path, config).map_err(|e| match super::error::lock_holder(&e) {
+        Some(holder) => StoreError::CaseLocked {
+            path: path.into(),
+            holder,
+        },
+        None => StoreError::DuckDb {
+            path: path.into(),
+            context: "cannot open the case file".into(),
+            source: e,
+        },
+    })
 }
 
 impl Drop for CaseBuilder {
@@ -209,6 +308,11 @@ pub struct Case {
     pub conn: Connection,
     /// Why the analyst's work cannot be saved in it, when opened read-only.
     pub read_only: Option<String>,
+    /// What opening it did that the analyst should know (a rebuild and the
+    /// work carried over, a relabelling, a case moved aside).
+    pub notices: Vec<String>,
+    /// Built (or rebuilt) by this open: its evidence was hashed just now.
+    pub fresh: bool,
 }
 
 impl Case {
@@ -219,11 +323,7 @@ impl Case {
         } else {
             AccessMode::ReadOnly
         };
-        let config = Config::default()
-            .access_mode(mode)
-            .at(path, "cannot configure DuckDB")?;
-        let conn =
-            Connection::open_with_flags(path, config).at(path, "cannot open the case file")?;
+        let conn = open_conn(path, mode)?;
         configure(&conn, path)?;
         let meta = read_meta(&conn, path)?;
         Ok(Case {
@@ -231,18 +331,17 @@ impl Case {
             meta,
             conn,
             read_only: (!write).then(|| "opened read-only".to_owned()),
+            notices: Vec::new(),
+            fresh: false,
         })
     }
 
-    /// Opens a case for the analyst's work: writable, with the campaign
-    /// tables in place; read-only, saying why, when it cannot be written
+    /// Opens a case for the analyst's work: writable; read-only, saying
+    /// why, when it cannot be written
     /// (a read-only folder, or another program holding it).
     pub fn open_for_work(path: &Path) -> StoreResult<Case> {
         match Case::open(path, true) {
-            Ok(case) => {
-                crate::case::store::ensure_tables(&case.conn, path)?;
-                Ok(case)
-            }
+            Ok(case) => Ok(case),
             Err(write_err) => {
                 let mut case = Case::open(path, false)?;
                 case.read_only = Some(format!("cannot be written: {write_err}"));
@@ -251,9 +350,11 @@ impl Case {
         }
     }
 
-    /// Checks that the evidence on disk is the evidence the case was made
-    /// from. Size and modification time are compared first; the SHA-256 is
-    /// recomputed only when they differ (a touched but identical file passes).
+    /// The first look at the evidence, cheap enough for every open: each
+    /// file must exist, and a file whose size or modification time changed
+    /// must still hash the same (a touched but identical file passes). A
+    /// same-size edit with its time put back passes this look; only
+    /// `verify_evidence` (the full re-hash, in the background) catches it.
     pub fn check_evidence(&self) -> StoreResult<()> {
         for fp in &self.meta.evidence {
             let (size, mtime) = match fingerprint::size_and_mtime(&fp.path) {
@@ -267,19 +368,46 @@ impl Case {
             if size == fp.size && mtime == fp.mtime {
                 continue;
             }
-            let actual = fingerprint::sha256_file(&fp.path)?;
-            if actual != fp.sha256 {
-                return Err(StoreError::EvidenceChanged {
-                    path: fp.path.clone(),
-                    recorded: fp.sha256.clone(),
-                    recorded_size: fp.size,
-                    actual,
-                    actual_size: size,
-                });
-            }
+            same_hash(fp, fingerprint::sha256_file(&fp.path)?, size)?;
         }
         Ok(())
     }
+}
+
+/// `Ok` when `actual` is the hash the case recorded for `fp`; otherwise
+/// the changed-evidence error naming both.
+fn same_hash(fp: &FileFingerprint, actual: String, actual_size: u64) -> StoreResult<()> {
+    if actual == fp.sha256 {
+        return Ok(());
+    }
+    Err(StoreError::EvidenceChanged {
+        path: fp.path.clone(),
+        recorded: fp.sha256.clone(),
+        recorded_size: fp.size,
+        actual,
+        actual_size,
+    })
+}
+
+/// Re-hashes every evidence file in full (SHA-256) and compares it with
+/// what the case recorded: the check a forensic reviewer accepts. Reports
+/// progress by bytes read and stops when cancelled.
+pub fn verify_evidence(meta: &CaseMeta, progress: &super::progress::Progress) -> StoreResult<()> {
+    let total: u64 = meta.evidence.iter().map(|f| f.size).sum::<u64>().max(1);
+    let mut done = 0u64;
+    for fp in &meta.evidence {
+        let (size, _) =
+            fingerprint::size_and_mtime(&fp.path).map_err(|_| StoreError::NotFound {
+                path: fp.path.clone(),
+            })?;
+        let actual = fingerprint::sha256_file_with(&fp.path, &mut |n| {
+            done += n;
+            progress.set_fraction(done as f32 / total as f32);
+            progress.check()
+        })?;
+        same_hash(fp, actual, size)?;
+    }
+    Ok(())
 }
 
 /// Reads `case_meta` from a case connection.
@@ -292,10 +420,21 @@ pub fn read_meta(conn: &Connection, path: &Path) -> StoreResult<CaseMeta> {
             path: path.into(),
             reason: "not a distillscope case file (no case metadata)".into(),
         })?;
-    serde_json::from_str(&json).map_err(|e| StoreError::NotWhatItSays {
+    serde_json::from_str(&json).map_err(|e| StoreError::CaseUnreadable {
         path: path.into(),
         reason: format!("unreadable case metadata ({e})"),
     })
+}
+
+/// Whether the connection's own database has a table (or view) `name` in
+/// its main schema.
+pub fn has_table(conn: &Connection, name: &str) -> bool {
+    conn.query_row(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n > 0)
 }
 
 /// Whether a DuckDB file holds a `case_meta` table (opened read-only).

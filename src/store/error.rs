@@ -62,6 +62,14 @@ pub enum StoreError {
     #[error("cannot write the case file beside the evidence ({reason}); choose another place with --case: {}", path.display())]
     CaseNotWritable { path: PathBuf, reason: String },
 
+    /// Another program holds the case file open (DuckDB's lock names it).
+    #[error("the case file is open in another program ({holder}); close it there first: {}", path.display())]
+    CaseLocked { path: PathBuf, holder: String },
+
+    /// A case file that cannot be read (damaged, or not finished).
+    #[error("the case file cannot be read ({reason}); `--rebuild` builds a new one and keeps this one aside, with any campaigns in it: {}", path.display())]
+    CaseUnreadable { path: PathBuf, reason: String },
+
     /// The work was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -127,6 +135,15 @@ impl<T> Context<T> for Result<T, duckdb::arrow::error::ArrowError> {
             reason: format!("{context}: {e}"),
         })
     }
+}
+
+/// The program holding a DuckDB file's lock, when `err` says another
+/// process holds it ("Conflicting lock is held in PROGRAM (PID N)").
+pub fn lock_holder(err: &duckdb::Error) -> Option<String> {
+    let text = err.to_string();
+    let (_, rest) = text.split_once("Conflicting lock is held in ")?;
+    let holder = rest.split(". See also").next().unwrap_or(rest);
+    Some(holder.trim().trim_end_matches('.').to_owned())
 }
 
 /// Whether a DuckDB error is the one an interrupt produces.

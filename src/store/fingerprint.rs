@@ -37,6 +37,15 @@ pub fn size_and_mtime(path: &Path) -> StoreResult<(u64, i64)> {
 
 /// SHA-256 of a file as lower-case hex.
 pub fn sha256_file(path: &Path) -> StoreResult<String> {
+    sha256_file_with(path, &mut |_| Ok(()))
+}
+
+/// SHA-256 of a file, streamed in 1 MiB reads; `on_read` hears the bytes
+/// of each read and may stop the hashing by returning an error.
+pub fn sha256_file_with(
+    path: &Path,
+    on_read: &mut dyn FnMut(u64) -> StoreResult<()>,
+) -> StoreResult<String> {
     let mut file = std::fs::File::open(path).at(path, "cannot open for hashing")?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -46,6 +55,7 @@ pub fn sha256_file(path: &Path) -> StoreResult<String> {
             break;
         }
         hasher.update(&buf[..n]);
+        on_read(n as u64)?;
     }
     Ok(hex(&hasher.finalize()))
 }

@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod country;
+pub mod csv;
 pub mod error;
 pub mod fingerprint;
 pub mod import;

@@ -24,6 +24,7 @@ pub struct SqlRunner<'a> {
 impl<'a> SqlRunner<'a> {
     /// A runner that does not record.
     pub fn new(conn: &'a Connection, file: &'a Path, progress: &'a Progress) -> Self {
+        progress.interrupt_on_cancel(conn);
         SqlRunner {
             conn,
             file,

@@ -116,6 +116,15 @@ impl QueryWorker {
         }
     }
 
+    /// Runs every queued job to its end, then stops the thread: what a
+    /// writer was asked to save is saved, never cancelled.
+    pub fn finish(mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
     /// Cancels every queued and running job: later submissions run normally.
     pub fn cancel_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);

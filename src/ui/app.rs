@@ -17,6 +17,7 @@ use super::{
     suspects, timeline,
 };
 use crate::analysis::selection::Selection;
+use crate::pipeline::OpenOptions;
 
 /// How many recent files File > Open recent lists.
 const RECENT: usize = 10;
@@ -74,9 +75,9 @@ pub struct App {
     pub suspects: suspects::SuspectsState,
     /// The Campaigns view and its dialogs.
     pub campaigns: campaigns::CampaignsState,
-    /// A source whose evidence changed since its case was made, and why:
-    /// the analyst is told before anything else and chooses.
-    pub evidence_changed: Option<(PathBuf, String)>,
+    /// A case that could not be opened as it is (its evidence changed, or
+    /// it cannot be read), and why: the analyst is told and chooses.
+    pub open_problem: Option<OpenProblem>,
 }
 
 impl App {
@@ -102,7 +103,7 @@ impl App {
             network: network::NetworkState::default(),
             suspects: suspects::SuspectsState::default(),
             campaigns: campaigns::CampaignsState::default(),
-            evidence_changed: None,
+            open_problem: None,
         };
         if app.state.analyst.trim().is_empty() {
             app.state.analyst = crate::case::default_analyst();
@@ -152,11 +153,11 @@ impl App {
         self.commands.push(command);
     }
 
-    fn start_open(&mut self, path: &Path, accept_changed_evidence: bool, ctx: &egui::Context) {
+    fn start_open(&mut self, path: &Path, options: OpenOptions, ctx: &egui::Context) {
         if let Some(o) = &self.opening {
             o.cancel();
         }
-        self.opening = Some(Opening::start(path, accept_changed_evidence, ctx));
+        self.opening = Some(Opening::start(path, options, ctx));
     }
 
     fn analyst(&self) -> String {
@@ -205,7 +206,20 @@ impl App {
             Command::OpenFile => self.pick_with_dialog(false, ctx),
             Command::OpenFolder => self.pick_with_dialog(true, ctx),
             Command::OpenPath => self.chrome.show_path_field(),
-            Command::Open(path) => self.start_open(&path, false, ctx),
+            Command::Open(path) => self.start_open(&path, OpenOptions::default(), ctx),
+            Command::RebuildCase => {
+                if let Some(session) = self.session.take() {
+                    let path = session.case_path.clone();
+                    // Closed first: its queued saves finish, and the
+                    // rebuild reads a case no connection of ours holds.
+                    drop(session);
+                    let rebuild = OpenOptions {
+                        rebuild: true,
+                        ..Default::default()
+                    };
+                    self.start_open(&path, rebuild, ctx);
+                }
+            }
             Command::Show(view) => self.state.view = view,
             Command::OpenAccount(id) => {
                 self.detail.account = Some(id);
@@ -280,6 +294,9 @@ impl App {
         self.opening = None;
         match result {
             Ok((case, book)) => {
+                for notice in &case.notices {
+                    self.notifications.info(notice.clone());
+                }
                 self.session = Some(Session::new(case, book, ctx));
                 self.history = History::default();
                 self.exchanges = exchanges::ExchangesState::default();
@@ -298,7 +315,18 @@ impl App {
                 ));
             }
             Err(err @ crate::store::error::StoreError::EvidenceChanged { .. }) => {
-                self.evidence_changed = Some((path, format!("{err:#}")));
+                self.open_problem = Some(OpenProblem {
+                    path,
+                    message: format!("{err:#}"),
+                    kind: OpenProblemKind::EvidenceChanged,
+                });
+            }
+            Err(err @ crate::store::error::StoreError::CaseUnreadable { .. }) => {
+                self.open_problem = Some(OpenProblem {
+                    path,
+                    message: format!("{err:#}"),
+                    kind: OpenProblemKind::Unreadable,
+                });
             }
             Err(crate::store::error::StoreError::Cancelled) => {
                 self.notifications
@@ -310,45 +338,94 @@ impl App {
 }
 
 impl App {
-    /// Tells the analyst the evidence changed since the case was made, and
-    /// lets them open the case anyway or leave it.
+    /// Tells the analyst why a case could not be opened as it is (its
+    /// evidence changed, or the file cannot be read) and offers what can be
+    /// done: open it anyway, rebuild it with the work carried over (or the
+    /// unreadable file kept aside), or leave it.
     fn evidence_window(&mut self, ctx: &egui::Context) {
-        let Some((path, message)) = self.evidence_changed.clone() else {
+        let Some(problem) = self.open_problem.clone() else {
             return;
         };
+        let (title, explanation, can_open_anyway) = match problem.kind {
+            OpenProblemKind::EvidenceChanged => (
+                "The evidence has changed",
+                "The case's tables describe the evidence as it was when the case was made. Opening it anyway shows that. \
+                 Rebuilding reads the evidence as it is now; campaigns, tags, notes and the audit log are carried into the new case \
+                 and checked row by row before it replaces the old one.",
+                true,
+            ),
+            OpenProblemKind::Unreadable => (
+                "The case file cannot be read",
+                "Rebuilding makes a new case from the evidence and moves the unreadable file aside (NAME.unreadable-N), \
+                 so whatever work it holds can still be recovered from it.",
+                false,
+            ),
+        };
         let mut choice = None;
-        egui::Window::new("The evidence has changed")
+        egui::Window::new(title)
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
             .default_width(560.0)
             .show(ctx, |ui| {
                 ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
-                ui.label(&message);
+                ui.label(&problem.message);
                 ui.add_space(6.0);
-                ui.label(
-                    "The case's tables, campaigns and notes describe the evidence as it was when the case was made. \
-                     Opening it anyway shows that; rebuilding from the changed file needs a new case (distillscope summary PATH --rebuild).",
-                );
+                ui.label(explanation);
                 ui.add_space(6.0);
                 ui.horizontal(|ui| {
-                    if ui.button("Open the case anyway").clicked() {
-                        choice = Some(true);
+                    if can_open_anyway && ui.button("Open the case anyway").clicked() {
+                        choice = Some(OpenChoice::Anyway);
+                    }
+                    if ui.button("Rebuild the case").clicked() {
+                        choice = Some(OpenChoice::Rebuild);
                     }
                     if ui.button("Cancel").clicked() {
-                        choice = Some(false);
+                        choice = Some(OpenChoice::Leave);
                     }
                 });
             });
-        match choice {
-            Some(true) => {
-                self.evidence_changed = None;
-                self.start_open(&path, true, ctx);
-            }
-            Some(false) => self.evidence_changed = None,
-            None => {}
-        }
+        let Some(choice) = choice else { return };
+        self.open_problem = None;
+        let options = match choice {
+            OpenChoice::Anyway => OpenOptions {
+                accept_changed_evidence: true,
+                ..Default::default()
+            },
+            OpenChoice::Rebuild => OpenOptions {
+                rebuild: true,
+                ..Default::default()
+            },
+            OpenChoice::Leave => return,
+        };
+        self.start_open(&problem.path, options, ctx);
     }
+}
+
+/// Why a case could not be opened as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenProblemKind {
+    /// Its evidence differs from what it recorded.
+    EvidenceChanged,
+    /// The case file cannot be read.
+    Unreadable,
+}
+
+/// A case that could not be opened as it is, waiting for the analyst.
+#[derive(Debug, Clone)]
+pub struct OpenProblem {
+    /// What was opened.
+    pub path: PathBuf,
+    /// The error, in words.
+    pub message: String,
+    /// Which problem.
+    pub kind: OpenProblemKind,
+}
+
+enum OpenChoice {
+    Anyway,
+    Rebuild,
+    Leave,
 }
 
 impl eframe::App for App {
@@ -357,6 +434,12 @@ impl eframe::App for App {
         if let Some(s) = &mut self.session {
             for err in s.poll() {
                 self.notifications.error(err);
+            }
+            if let Some(super::evidence::EvidenceState::Changed(message)) = s.evidence.poll() {
+                self.notifications.error(format!(
+                    "The full re-hash of the evidence does not match the case: {message}. \
+                     The case describes the evidence as it was when it was made."
+                ));
             }
         }
         if let Some(rx) = &self.dialog {

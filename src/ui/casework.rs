@@ -51,6 +51,16 @@ pub struct CaseWork {
     pub audit: Slot<(Option<i64>, u64), Vec<AuditEntry>>,
 }
 
+impl Drop for CaseWork {
+    fn drop(&mut self) {
+        // Closing the case (or the app) waits for the saves already queued:
+        // an edit shown on screen is an edit on disk.
+        if let Some(writer) = self.writer.take() {
+            writer.finish();
+        }
+    }
+}
+
 impl CaseWork {
     /// The work of a case opened on `conn`'s database: `writer` is a
     /// connection of its own (None when the case is read-only).

@@ -39,7 +39,6 @@ fn command_button(ui: &mut egui::Ui, command: Command, enabled: bool, out: &mut 
     }
 }
 
-/// The menu bar.
 /// What the Edit and Campaign menus offer.
 #[derive(Debug, Clone, Default)]
 pub struct WorkMenu {
@@ -81,6 +80,8 @@ pub fn menu_bar(
                         }
                     }
                 });
+                ui.separator();
+                command_button(ui, Command::RebuildCase, work.open, out);
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -325,6 +326,29 @@ fn ms(d: Option<std::time::Duration>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// The evidence check in a few words, with its detail on hover.
+fn evidence_status(ui: &mut egui::Ui, check: &super::evidence::EvidenceCheck) {
+    use super::evidence::EvidenceState;
+    match &check.state {
+        EvidenceState::Hashing => {
+            let (_, fraction) = check.progress.snapshot();
+            ui.weak(format!("Evidence: hashing {:.0}%", fraction * 100.0))
+                .on_hover_text("Every evidence file is hashed again (SHA-256) in the background and compared with what the case recorded.");
+        }
+        EvidenceState::Intact(how) => {
+            ui.weak("Evidence: intact").on_hover_text(how);
+        }
+        EvidenceState::Changed(message) => {
+            ui.colored_label(ui.visuals().error_fg_color, "Evidence: CHANGED")
+                .on_hover_text(message);
+        }
+        EvidenceState::Unchecked(why) => {
+            ui.colored_label(ui.visuals().warn_fg_color, "Evidence: not verified")
+                .on_hover_text(why);
+        }
+    }
+}
+
 /// The status bar: what is open, what is running, how long queries took.
 pub fn status_bar(
     ui: &mut egui::Ui,
@@ -355,6 +379,8 @@ pub fn status_bar(
                     .unwrap_or_default();
                 ui.label(format!("Case {name}"))
                     .on_hover_text(s.case_path.display().to_string());
+                ui.separator();
+                evidence_status(ui, &s.evidence);
                 ui.separator();
                 ui.weak(format!(
                     "timeline {} · categories {} · accounts {}",

@@ -71,6 +71,8 @@ pub enum Command {
     OpenPath,
     /// Open this path.
     Open(std::path::PathBuf),
+    /// Rebuild the open case from its evidence, the work carried over.
+    RebuildCase,
     /// Show a view.
     Show(View),
     /// Open one account's page.
@@ -125,6 +127,7 @@ impl Command {
             Command::OpenFolder => "Open folder…".into(),
             Command::OpenPath => "Open path…".into(),
             Command::Open(p) => format!("Open {}", p.display()),
+            Command::RebuildCase => "Rebuild the case (campaigns and notes kept)".into(),
             Command::Show(v) => format!("Show {}", v.title().to_lowercase()),
             Command::OpenAccount(a) => format!("Open account {a}"),
             Command::Back => "Back to the previous selection".into(),
@@ -179,6 +182,7 @@ impl Command {
             Command::Undo => k(Modifiers::COMMAND, Key::Z),
             Command::Redo => k(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
             Command::Open(_)
+            | Command::RebuildCase
             | Command::OpenAccount(_)
             | Command::SelectionTo(_)
             | Command::ExportPack(_)

@@ -11,6 +11,7 @@ pub mod casework;
 pub mod categories;
 pub mod chrome;
 pub mod commands;
+pub mod evidence;
 pub mod exchanges;
 pub mod history;
 pub mod network;
@@ -29,7 +30,7 @@ use std::path::PathBuf;
 pub use app::App;
 
 /// Which renderer draws the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Renderer {
     /// wgpu (Vulkan, Metal, DX12 or GL); falls back to glow if it cannot start.
     #[default]

@@ -24,10 +24,10 @@ pub struct Opening {
 }
 
 impl Opening {
-    /// Starts opening `path` on a new thread; `ctx` is repainted as it goes.
-    /// `accept_changed_evidence` opens a case even though its evidence
-    /// changed (after the analyst was told).
-    pub fn start(path: &Path, accept_changed_evidence: bool, ctx: &egui::Context) -> Opening {
+    /// Starts opening `path` on a new thread for the analyst's work; `ctx`
+    /// is repainted as it goes. `options` may accept changed evidence or ask
+    /// for a rebuild (after the analyst was told why).
+    pub fn start(path: &Path, options: OpenOptions, ctx: &egui::Context) -> Opening {
         let (tx, rx) = sync_channel(1);
         let repaint = ctx.clone();
         let progress = Progress::with_listener(move |_| repaint.request_repaint());
@@ -41,8 +41,7 @@ impl Opening {
                     &job_path,
                     &OpenOptions {
                         for_work: true,
-                        accept_changed_evidence,
-                        ..Default::default()
+                        ..options
                     },
                     &job_progress,
                 )

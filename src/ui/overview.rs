@@ -15,6 +15,29 @@ fn stat(ui: &mut egui::Ui, label: &str, value: &str) {
     });
 }
 
+/// The evidence check's state in words.
+fn integrity(ui: &mut egui::Ui, check: &super::evidence::EvidenceCheck) {
+    use super::evidence::EvidenceState;
+    match &check.state {
+        EvidenceState::Hashing => {
+            let (_, fraction) = check.progress.snapshot();
+            ui.label(format!(
+                "hashing every file again in full (SHA-256): {:.0}%",
+                fraction * 100.0
+            ));
+        }
+        EvidenceState::Intact(how) => {
+            ui.label(format!("intact: {how}"));
+        }
+        EvidenceState::Changed(message) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("CHANGED: {message}"));
+        }
+        EvidenceState::Unchecked(why) => {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("not verified: {why}"));
+        }
+    }
+}
+
 /// Draws the overview.
 pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
     cx.session.want_summary();
@@ -59,8 +82,34 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
                             cx.session.meta.created_at, cx.session.meta.tool_version
                         ));
                         ui.end_row();
+                        ui.label("Integrity");
+                        integrity(ui, &cx.session.evidence);
+                        ui.end_row();
                     });
                 });
+            let entries = cx.session.custody.len();
+            egui::CollapsingHeader::new(format!(
+                "Chain of custody ({entries} {})",
+                if entries == 1 { "entry" } else { "entries" }
+            ))
+            .default_open(false)
+            .show(ui, |ui| {
+                if cx.session.custody.is_empty() {
+                    ui.weak("This case was made before distillscope recorded its chain of custody.");
+                }
+                egui::Grid::new("custody")
+                    .striped(true)
+                    .num_columns(4)
+                    .show(ui, |ui| {
+                        for c in &cx.session.custody {
+                            ui.monospace(&c.at);
+                            ui.label(format!("{} (distillscope {})", c.who, c.tool_version));
+                            ui.strong(&c.action);
+                            ui.label(&c.detail);
+                            ui.end_row();
+                        }
+                    });
+            });
             ui.add_space(8.0);
             ui.columns(2, |cols| {
                 let ui = &mut cols[0];

@@ -20,6 +20,7 @@ use crate::store::progress::Progress;
 use crate::store::worker::{Poll, QueryWorker, Reply};
 
 use super::casework::CaseWork;
+use super::evidence::EvidenceCheck;
 use super::slot::Slot;
 
 /// An opened case and its views' data.
@@ -28,6 +29,11 @@ pub struct Session {
     pub case_path: PathBuf,
     /// What the case says about itself (evidence, hashes, mapping).
     pub meta: CaseMeta,
+    /// The full re-hash of the evidence, in the background.
+    pub evidence: EvidenceCheck,
+    /// Who built, rebuilt, relabelled, edited and exported this case, as of
+    /// opening.
+    pub custody: Vec<crate::case::store::CustodyEntry>,
     // Declared before `worker` so they stop first: their connections are
     // clones of the worker's, which must outlive them (duckdb-rs #312).
     /// The analyst's campaigns, tags and notes, and their writer.
@@ -74,7 +80,18 @@ impl Session {
             meta,
             conn,
             read_only,
+            notices: _,
+            fresh,
         } = case;
+        let custody = crate::case::store::custody(&conn, &path).unwrap_or_else(|e| {
+            log::warn!("cannot read the chain of custody: {e}");
+            Vec::new()
+        });
+        let evidence = if fresh {
+            EvidenceCheck::fresh()
+        } else {
+            EvidenceCheck::start(&meta, ctx)
+        };
         let writer = if read_only.is_none() {
             conn.try_clone().ok()
         } else {
@@ -94,6 +111,8 @@ impl Session {
         Session {
             case_path: path,
             meta,
+            evidence,
+            custody,
             work,
             scans,
             worker: QueryWorker::spawn("case-queries", conn),
@@ -411,7 +430,8 @@ impl Session {
 
     /// Whether any query is running.
     pub fn is_busy(&self) -> bool {
-        self.summary.is_loading()
+        self.evidence.state == super::evidence::EvidenceState::Hashing
+            || self.summary.is_loading()
             || self.events.is_loading()
             || self.timeline.is_loading()
             || self.hours.is_loading()

@@ -23,7 +23,7 @@ use config::SIGNALS;
 use features::{Features, Release};
 use score::{Baseline, N};
 
-use crate::export::csv::{cell, write_atomic};
+use crate::store::csv::{cell, write_atomic};
 use crate::store::error::{Context as _, StoreResult};
 use crate::store::progress::Progress;
 

@@ -7,10 +7,8 @@
 
 use std::collections::VecDeque;
 
-use rand::SeedableRng as _;
+use rand::{RngExt as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
-
-use crate::generate::dist;
 
 /// An undirected weighted graph in compressed sparse rows (both directions
 /// stored), with each node's strength kept apart so aggregated graphs keep
@@ -164,7 +162,13 @@ impl Tally {
 fn shuffled(n: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
-        let j = dist::below(rng, i + 1);
+        // Fisher–Yates: uniform in 0..=i (the same draws the generator's
+        // `below(i + 1)` makes, so partitions are unchanged).
+        let j = if i == 0 {
+            0
+        } else {
+            rng.random_range(0..i + 1)
+        };
         order.swap(i, j);
     }
     order

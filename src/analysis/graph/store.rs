@@ -441,11 +441,11 @@ pub fn export_csv(conn: &Connection, dir: &Path, schema: &str) -> StoreResult<()
         ),
     ];
     for (name, query) in &files {
-        crate::export::csv::write_query(
+        crate::store::csv::write_query(
             conn,
             query,
             &tmp.path().join(name),
-            crate::export::csv::Encoding::Utf8,
+            crate::store::csv::Encoding::Utf8,
         )?;
     }
     if dir.exists() {

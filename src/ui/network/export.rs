@@ -98,7 +98,7 @@ pub fn svg(frame: &Frame, rect: Rect, background: Color32, text: Color32) -> Str
 /// nodes shown individually, as two CSV texts.
 pub fn csv(scene: &Scene, frame: &Frame, cam: &Camera, rect: Rect) -> (String, String) {
     let g = &scene.graph;
-    let cell = |t: &str| crate::export::csv::cell(t);
+    let cell = |t: &str| crate::store::csv::cell(t);
     let mut nodes = String::from("node,kind,cluster,volume,x,y\n");
     let mut shown = std::collections::HashSet::new();
     for (n, p, _) in &frame.nodes {
@@ -225,7 +225,7 @@ fn write_all(path: &Path, files: &[(String, Vec<u8>)]) -> Result<PathBuf, String
                 .unwrap_or_default();
             path.with_file_name(format!("{stem}-{suffix}{ext}"))
         };
-        crate::export::csv::write_atomic(&target, bytes)
+        crate::store::csv::write_atomic(&target, bytes)
             .map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok(path.to_path_buf())

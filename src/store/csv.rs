@@ -9,7 +9,7 @@ use std::path::Path;
 
 use duckdb::Connection;
 
-use crate::store::error::{Context as _, StoreResult};
+use super::error::{Context as _, StoreResult};
 use crate::store::schema::{ident, literal};
 
 /// The rule applied to text cells, stated in every pack.
@@ -98,6 +98,11 @@ pub fn write_query(
                 .at(path, "cannot write CSV")?;
         }
     }
+    // On the disk before it takes its name: a crash never leaves a named,
+    // half-written file.
+    tmp.as_file()
+        .sync_all()
+        .at(path, "cannot flush the CSV to disk")?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .at(path, "cannot move the CSV into place")?;
@@ -141,6 +146,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> StoreResult<()> {
             .as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
+    tmp.as_file()
+        .sync_all()
+        .at(path, "cannot flush the output file to disk")?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .at(path, "cannot move the output file into place")?;
