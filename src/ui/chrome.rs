@@ -420,14 +420,17 @@ pub fn welcome(
         ui.add_space(16.0);
         if let Some(o) = opening {
             let (stage, fraction) = o.progress.snapshot();
-            ui.label(format!("Opening {}", o.path.display()));
+            let verb = if o.rebuild { "Rebuilding" } else { "Opening" };
+            ui.label(format!("{verb} {}", o.path.display()));
             ui.add_space(4.0);
             ui.label(if stage.is_empty() { "Starting…".to_owned() } else { stage });
             ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).animate(true));
-            ui.weak(format!(
-                "{:.0} s. The first open of a log builds its case file (loads, checks and classifies every exchange); later opens take a second.",
-                o.started.elapsed().as_secs_f64()
-            ));
+            let why = if o.rebuild {
+                "The case is made again from the evidence; campaigns, tags, notes and the audit log are carried over and checked before it replaces the old one."
+            } else {
+                "The first open of a log builds its case file (loads, checks and classifies every exchange); later opens take a second."
+            };
+            ui.weak(format!("{:.0} s. {why}", o.started.elapsed().as_secs_f64()));
             if ui.button("Cancel").clicked() {
                 out.push(Command::Cancel);
             }

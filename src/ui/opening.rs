@@ -20,6 +20,8 @@ pub struct Opening {
     pub progress: Progress,
     /// When it started.
     pub started: Instant,
+    /// A rebuild, not a first open.
+    pub rebuild: bool,
     rx: Receiver<StoreResult<(Case, Workbook)>>,
 }
 
@@ -28,6 +30,7 @@ impl Opening {
     /// is repainted as it goes. `options` may accept changed evidence or ask
     /// for a rebuild (after the analyst was told why).
     pub fn start(path: &Path, options: OpenOptions, ctx: &egui::Context) -> Opening {
+        let rebuild = options.rebuild;
         let (tx, rx) = sync_channel(1);
         let repaint = ctx.clone();
         let progress = Progress::with_listener(move |_| repaint.request_repaint());
@@ -59,6 +62,7 @@ impl Opening {
             path: path.to_path_buf(),
             progress,
             started: Instant::now(),
+            rebuild,
             rx,
         }
     }

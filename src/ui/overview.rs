@@ -105,7 +105,10 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
                             ui.monospace(&c.at);
                             ui.label(format!("{} (distillscope {})", c.who, c.tool_version));
                             ui.strong(&c.action);
-                            ui.label(&c.detail);
+                            // Long (every evidence file with its hash):
+                            // one line, the whole on hover.
+                            ui.add(egui::Label::new(&c.detail).truncate())
+                                .on_hover_text(&c.detail);
                             ui.end_row();
                         }
                     });
