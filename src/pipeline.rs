@@ -278,9 +278,11 @@ struct TaxonomyChoice {
 }
 
 fn choose_taxonomy(opts: &OpenOptions, meta: Option<&CaseMeta>) -> StoreResult<TaxonomyChoice> {
+    // Absolute, so the case finds it again from any working directory.
     let file = opts
         .taxonomy
-        .clone()
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
         .or_else(|| meta.and_then(|m| m.taxonomy_file.clone()));
     let text = match &file {
         Some(p) => std::fs::read_to_string(p).map_err(|e| StoreError::NotWhatItSays {
