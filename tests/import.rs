@@ -398,3 +398,55 @@ fn broken_files_are_refused_with_file_column_and_line_and_leave_nothing() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_large_json_lines_log_streams_in_batches_and_a_late_bad_line_is_named() {
+    // More lines than one batch (20,000), built from the fixture's first
+    // record with a new request id and time each.
+    let fixture =
+        std::fs::read_to_string(common::fixtures().join("litellm_spend_logs.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(fixture.lines().next().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |bad_at: Option<usize>| {
+        let path = dir.path().join("big.jsonl");
+        let mut out = String::new();
+        for i in 1..=45_000usize {
+            if Some(i) == bad_at {
+                out.push_str("{\"request_id\": \"cut off\n");
+                continue;
+            }
+            let mut v = first.clone();
+            v["request_id"] = format!("req-{i}").into();
+            v["startTime"] =
+                format!("2026-05-03T02:{:02}:{:02}.000Z", (i / 60) % 60, i % 60).into();
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let log = write(Some(44_321));
+    let case = dir.path().join("big.case.duckdb");
+    let args = [
+        "import",
+        "-q",
+        "--format",
+        "litellm",
+        log.to_str().unwrap(),
+        "--out",
+        case.to_str().unwrap(),
+    ];
+    let run = cli(&args);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("line 44321"), "{}", run.stderr);
+    assert!(run.stderr.contains("big.jsonl"), "{}", run.stderr);
+    assert!(!case.exists(), "nothing half-imported");
+    write(None);
+    let run = cli(&args);
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        query_one::<i64>(&case, "SELECT count(*) FROM exchanges"),
+        45_000,
+        "every batch staged once"
+    );
+}

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::error::{Context as _, StoreError, StoreResult};
+use super::progress::Progress;
 use super::runner::SqlRunner;
 use super::schema::literal;
 
@@ -76,6 +77,9 @@ pub struct ExchangeRow {
     /// Session or conversation id.
     pub session_id: Option<String>,
 }
+
+/// A mapped row with the line (or row) of its file it came from.
+pub type MappedRow = (u64, ExchangeRow);
 
 /// A record read from a file, with where it came from.
 pub struct Record {
@@ -148,20 +152,125 @@ pub fn read_json_records(path: &Path) -> StoreResult<Vec<Record>> {
         .collect();
     lines
         .par_iter()
-        .map(|(i, line)| {
-            serde_json::from_str(line.trim_start_matches('\u{feff}'))
-                .map(|value| Record {
-                    line: *i as u64 + 1,
-                    value,
-                })
-                .map_err(|e| StoreError::BadValue {
-                    path: path.into(),
-                    column: "(json)".into(),
-                    row: format!("line {}", i + 1),
-                    problem: format!("invalid JSON: {e}"),
-                })
-        })
+        .map(|(i, line)| parse_line(path, i + 1, line))
         .collect()
+}
+
+/// Lines parsed and staged at a time when streaming JSON Lines: memory is
+/// bounded by one batch, whatever the file's size.
+const BATCH_LINES: usize = 20_000;
+
+/// Counts the bytes read from the file underneath (before any gzip), for
+/// progress by bytes.
+struct CountingRead {
+    inner: std::fs::File,
+    read: u64,
+    shared: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for CountingRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.shared
+            .store(self.read, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads a JSON Lines file in batches of records and hands each batch to
+/// `each`, so memory stays bounded whatever the file's size; progress
+/// follows the bytes read. A file that is one JSON document (OTLP exports
+/// often are a pretty-printed object, or an array) is read whole and given
+/// as one batch. Errors name the file and line.
+pub fn for_each_json_batch(
+    path: &Path,
+    progress: &Progress,
+    each: &mut dyn FnMut(Vec<Record>) -> StoreResult<()>,
+) -> StoreResult<()> {
+    let head = first_record(path)?;
+    let first_line = head.trim_start_matches('\u{feff}').trim_start();
+    if first_line.is_empty() {
+        return Err(StoreError::NotWhatItSays {
+            path: path.into(),
+            reason: "the file is empty".into(),
+        });
+    }
+    let one_line = first_line.lines().next().unwrap_or("").trim_end();
+    if !one_line.ends_with('}') || first_line.starts_with('[') {
+        return each(read_json_records(path)?);
+    }
+    let size = std::fs::metadata(path)
+        .at(path, "cannot open")?
+        .len()
+        .max(1);
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let file = CountingRead {
+        inner: std::fs::File::open(path).at(path, "cannot open")?,
+        read: 0,
+        shared: read.clone(),
+    };
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let inner: Box<dyn std::io::Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, inner);
+    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+    let mut line_no = 0usize;
+    loop {
+        let mut line = String::new();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| StoreError::NotWhatItSays {
+                path: path.into(),
+                reason: format!("not readable UTF-8 text at line {} ({e})", line_no + 1),
+            })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push((line_no, line));
+        if batch.len() == BATCH_LINES {
+            each(parse_lines(path, std::mem::take(&mut batch))?)?;
+            let done = read.load(std::sync::atomic::Ordering::Relaxed);
+            progress.set_fraction(done as f32 / size as f32);
+            progress.check()?;
+        }
+    }
+    if !batch.is_empty() {
+        each(parse_lines(path, batch)?)?;
+    }
+    Ok(())
+}
+
+/// Parses numbered JSON lines in parallel.
+fn parse_lines(path: &Path, lines: Vec<(usize, String)>) -> StoreResult<Vec<Record>> {
+    lines
+        .par_iter()
+        .map(|(i, line)| parse_line(path, *i, line))
+        .collect()
+}
+
+/// One JSON line as a record, or the error naming its line.
+fn parse_line(path: &Path, line_no: usize, line: &str) -> StoreResult<Record> {
+    serde_json::from_str(line.trim_start_matches('\u{feff}'))
+        .map(|value| Record {
+            line: line_no as u64,
+            value,
+        })
+        .map_err(|e| StoreError::BadValue {
+            path: path.into(),
+            column: "(json)".into(),
+            row: format!("line {line_no}"),
+            problem: format!("invalid JSON: {e}"),
+        })
 }
 
 /// Reads a CSV or Parquet table through DuckDB as one JSON object per row.
@@ -239,45 +348,40 @@ pub fn sniff(path: &Path) -> StoreResult<LogFormat> {
     }
 }
 
-/// Maps one file's records to rows.
+/// Maps one file's records to rows and hands them to `append` batch by
+/// batch: LiteLLM and Bedrock JSON Lines stream in bounded memory; CSV and
+/// Parquet tables and OTLP documents (whose spans refer to each other) are
+/// read whole.
 pub fn map_file(
     run: &SqlRunner<'_>,
     path: &Path,
     format: LogFormat,
-) -> StoreResult<Vec<(u64, ExchangeRow)>> {
+    append: &mut dyn FnMut(&[MappedRow]) -> StoreResult<()>,
+) -> StoreResult<()> {
     let format = if format == LogFormat::Auto {
         sniff(path)?
     } else {
         format
     };
-    match format {
-        LogFormat::Litellm => {
-            let is_table = matches!(
-                super::source::format_from_name(path),
-                Some(super::source::FileFormat::Parquet | super::source::FileFormat::Csv)
-            );
-            let records = if is_table {
-                super::source::check_magic(
-                    path,
-                    super::source::format_from_name(path).expect("table"),
-                )?;
-                read_table_records(run, path)?
-            } else {
-                read_json_records(path)?
-            };
-            Ok(records
-                .par_iter()
-                .map(|r| (r.line, litellm::map(&r.value)))
-                .collect())
+    let table = super::source::format_from_name(path).filter(|f| {
+        matches!(
+            f,
+            super::source::FileFormat::Parquet | super::source::FileFormat::Csv
+        )
+    });
+    match (format, table) {
+        (LogFormat::Litellm, Some(table)) => {
+            super::source::check_magic(path, table)?;
+            let records = read_table_records(run, path)?;
+            append(&map_records(&records, litellm::map))
         }
-        LogFormat::Bedrock => {
-            let records = read_json_records(path)?;
-            Ok(records
-                .par_iter()
-                .map(|r| (r.line, bedrock::map(&r.value)))
-                .collect())
-        }
-        LogFormat::Otel => {
+        (LogFormat::Litellm, None) => for_each_json_batch(path, run.progress, &mut |records| {
+            append(&map_records(&records, litellm::map))
+        }),
+        (LogFormat::Bedrock, _) => for_each_json_batch(path, run.progress, &mut |records| {
+            append(&map_records(&records, bedrock::map))
+        }),
+        (LogFormat::Otel, _) => {
             let records = read_json_records(path)?;
             if !records
                 .iter()
@@ -288,10 +392,18 @@ pub fn map_file(
                     reason: "no OTLP resourceSpans found".into(),
                 });
             }
-            Ok(otel::map(&records))
+            append(&otel::map(&records))
         }
-        LogFormat::Auto => unreachable!("resolved above"),
+        (LogFormat::Auto, _) => unreachable!("resolved above"),
     }
+}
+
+/// Maps records one by one, in parallel, keeping their line numbers.
+fn map_records(records: &[Record], map: fn(&Value) -> ExchangeRow) -> Vec<(u64, ExchangeRow)> {
+    records
+        .par_iter()
+        .map(|r| (r.line, map(&r.value)))
+        .collect()
 }
 
 /// Creates the staging table the importers fill.
@@ -310,34 +422,52 @@ pub fn stage_files(
     run.exec("cannot create the staging table", CREATE_STAGING)?;
     let mut counts = Vec::new();
     for (i, path) in files.iter().enumerate() {
-        run.progress.stage(&format!("Reading {}", path.display()))?;
-        run.progress.set_fraction(i as f32 / files.len() as f32);
-        let rows = map_file(run, path, format)?;
+        run.progress.stage(&format!(
+            "Reading {} (file {} of {})",
+            path.display(),
+            i + 1,
+            files.len()
+        ))?;
         let file = path.to_string_lossy().into_owned();
         let mut app = run.conn.appender("staging").at(path, "cannot stage rows")?;
-        for (line, r) in &rows {
-            app.append_row(params![
-                r.exchange_id,
-                r.ts,
-                r.account_id,
-                r.api_key_id,
-                r.org_id,
-                r.ip,
-                r.user_agent,
-                r.model,
-                r.input_tokens,
-                r.output_tokens,
-                r.prompt,
-                r.tool_count,
-                r.has_image,
-                r.session_id,
-                file,
-                *line as i64
-            ])
-            .at(path, "cannot stage rows")?;
-        }
+        let mut staged = 0usize;
+        map_file(run, path, format, &mut |rows| {
+            staged += rows.len();
+            append_rows(&mut app, path, &file, rows)
+        })?;
         app.flush().at(path, "cannot stage rows")?;
-        counts.push(rows.len());
+        counts.push(staged);
     }
     Ok(counts)
+}
+
+/// Appends mapped rows to the staging table, each with its file and line.
+fn append_rows(
+    app: &mut duckdb::Appender<'_>,
+    path: &Path,
+    file: &str,
+    rows: &[(u64, ExchangeRow)],
+) -> StoreResult<()> {
+    for (line, r) in rows {
+        app.append_row(params![
+            r.exchange_id,
+            r.ts,
+            r.account_id,
+            r.api_key_id,
+            r.org_id,
+            r.ip,
+            r.user_agent,
+            r.model,
+            r.input_tokens,
+            r.output_tokens,
+            r.prompt,
+            r.tool_count,
+            r.has_image,
+            r.session_id,
+            file,
+            *line as i64
+        ])
+        .at(path, "cannot stage rows")?;
+    }
+    Ok(())
 }
