@@ -83,6 +83,8 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
         .unwrap_or_else(|| case::default_case_path(path));
     let mut previous = None;
     let mut notices = Vec::new();
+    // The mapping given once for this source, remembered by its case.
+    let mut remembered = ColumnMapping::default();
     if case_path.exists() {
         match Case::open(&case_path, false) {
             Ok(existing) => match rebuild_reason(&existing, opts)? {
@@ -92,6 +94,7 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
                     return reopen(case, opts);
                 }
                 Some(reason) => {
+                    remembered = existing.meta.mapping.clone();
                     drop(existing);
                     previous = Some(Previous {
                         path: case_path.clone(),
@@ -121,15 +124,7 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
             }
         }
     }
-    let mapping = match &opts.mapping {
-        Some(m) => m.clone(),
-        // Remember the mapping given once for this source.
-        None => previous
-            .as_ref()
-            .and_then(|p| Case::open(&p.path, false).ok())
-            .map(|c| c.meta.mapping)
-            .unwrap_or_default(),
-    };
+    let mapping = opts.mapping.clone().unwrap_or(remembered);
     let report = build(
         &source,
         &case_path,
@@ -533,15 +528,9 @@ fn finish_case(
     Ok(notices)
 }
 
-/// Loads the taxonomy the options name.
+/// Loads the taxonomy the options name (the shipped one when none).
 pub fn load_taxonomy(opts: &OpenOptions) -> StoreResult<Taxonomy> {
-    Taxonomy::load(opts.taxonomy.as_deref()).map_err(|e| StoreError::NotWhatItSays {
-        path: opts
-            .taxonomy
-            .clone()
-            .unwrap_or_else(|| "assets/taxonomy.toml".into()),
-        reason: e.to_string(),
-    })
+    choose_taxonomy(opts, None).map(|c| c.taxonomy)
 }
 
 /// What an import produced.

@@ -172,18 +172,19 @@ fn a_gateway_log_without_accounts_or_events_flags_the_campaign_and_says_what_it_
     // Said on the terminal and in the side file.
     assert!(run.stderr.contains("account cannot fire"), "{}", run.stderr);
     let report = std::fs::read_to_string(dir.path().join("flagged.evidence.txt")).unwrap();
-    for needle in [
-        "account cannot fire on this evidence: flag at 2.0 (configured 3.0",
-        "no account records (accounts table)",
-        "nova-3 first seen in the log",
-        "Acme VPS: name says \"VPS\"",
-        "Nimbus Cloud Services: name says \"Cloud\"",
-        "Example Hosting Ltd: name says \"Hosting\"",
-        "Polar Data Center AB: name says \"Data Center\"",
-        "account age taken from the log",
-    ] {
-        assert!(report.contains(needle), "missing `{needle}` in:\n{report}");
-    }
+    says(
+        &report,
+        &[
+            "account cannot fire on this evidence: flag at 2.0 (configured 3.0",
+            "no account records (accounts table)",
+            "nova-3 first seen in the log",
+            "Acme VPS: name says \"VPS\"",
+            "Nimbus Cloud Services: name says \"Cloud\"",
+            "Example Hosting Ltd: name says \"Hosting\"",
+            "Polar Data Center AB: name says \"Data Center\"",
+            "account age taken from the log",
+        ],
+    );
     assert!(!report.contains("Sunrise Broadband"), "{report}");
     let rows = rows(&flagged);
     let flagged_ids: Vec<&str> = rows
@@ -354,15 +355,16 @@ fn accounts_and_events_with_other_column_names_open_through_map() {
     ]);
     assert!(run.ok, "{}", run.stderr);
     let report = std::fs::read_to_string(dir.path().join("flagged.evidence.txt")).unwrap();
-    for needle in [
-        "easy (education, startup, research or trial programs): Student Plan",
-        "other: self-serve",
-        "nova-3 (declared): Nova 3 launched",
-        "not tied to a logged model: 2026-05-03T00:00:00Z release \"Orion 9 launched\"",
-        "Acme VPS: name says \"VPS\"",
-    ] {
-        assert!(report.contains(needle), "missing `{needle}` in:\n{report}");
-    }
+    says(
+        &report,
+        &[
+            "easy (education, startup, research or trial programs): Student Plan",
+            "other: self-serve",
+            "nova-3 (declared): Nova 3 launched",
+            "not tied to a logged model: 2026-05-03T00:00:00Z release \"Orion 9 launched\"",
+            "Acme VPS: name says \"VPS\"",
+        ],
+    );
     // The ban wave is not a release, so it is not reported as one.
     assert!(!report.contains("20 accounts terminated"), "{report}");
     // Countries were normalised to codes when the case was built.
@@ -382,4 +384,11 @@ fn accounts_and_events_with_other_column_names_open_through_map() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(countries, ["CN", "US"]);
+}
+
+/// Asserts that the evidence report says every one of `needles`.
+fn says(report: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(report.contains(needle), "missing `{needle}` in:\n{report}");
+    }
 }

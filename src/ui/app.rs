@@ -293,11 +293,11 @@ impl App {
         let took = opening.started.elapsed();
         self.opening = None;
         match result {
-            Ok((case, book)) => {
-                for notice in &case.notices {
+            Ok(opened) => {
+                for notice in &opened.case.notices {
                     self.notifications.info(notice.clone());
                 }
-                self.session = Some(Session::new(case, book, ctx));
+                self.session = Some(Session::new(opened, ctx));
                 self.history = History::default();
                 self.exchanges = exchanges::ExchangesState::default();
                 self.detail = account_detail::DetailState::default();

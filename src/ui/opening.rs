@@ -12,6 +12,17 @@ use crate::store::case::Case;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::progress::Progress;
 
+/// An opened case with what the views read once, read on the opening
+/// thread rather than the UI thread.
+pub struct Opened {
+    /// The case.
+    pub case: Case,
+    /// Its campaigns, tags and notes.
+    pub book: Workbook,
+    /// Its chain of custody.
+    pub custody: Vec<crate::case::store::CustodyEntry>,
+}
+
 /// A source being opened.
 pub struct Opening {
     /// What is being opened.
@@ -22,7 +33,7 @@ pub struct Opening {
     pub started: Instant,
     /// A rebuild, not a first open.
     pub rebuild: bool,
-    rx: Receiver<StoreResult<(Case, Workbook)>>,
+    rx: Receiver<StoreResult<Opened>>,
 }
 
 impl Opening {
@@ -50,7 +61,12 @@ impl Opening {
                 )
                 .and_then(|case| {
                     let book = crate::case::store::load(&case.conn, &case.path)?;
-                    Ok((case, book))
+                    let custody = crate::case::store::custody(&case.conn, &case.path)?;
+                    Ok(Opened {
+                        case,
+                        book,
+                        custody,
+                    })
                 });
                 let _ = tx.send(result);
                 done.request_repaint();
@@ -68,7 +84,7 @@ impl Opening {
     }
 
     /// The result, once there is one.
-    pub fn poll(&self) -> Option<StoreResult<(Case, Workbook)>> {
+    pub fn poll(&self) -> Option<StoreResult<Opened>> {
         match self.rx.try_recv() {
             Ok(r) => Some(r),
             Err(TryRecvError::Empty) => None,

@@ -13,7 +13,6 @@ use crate::analysis::views::{
     self, ACCOUNT_BLOCK, AccountDetail, AccountQuery, AccountTable, AccountView, CategoryLift,
     Event, ExchangePage, Stack, Timeline,
 };
-use crate::case::Workbook;
 use crate::store::case::{Case, CaseMeta};
 use crate::store::error::StoreResult;
 use crate::store::progress::Progress;
@@ -21,6 +20,7 @@ use crate::store::worker::{Poll, QueryWorker, Reply};
 
 use super::casework::CaseWork;
 use super::evidence::EvidenceCheck;
+use super::opening::Opened;
 use super::slot::Slot;
 
 /// An opened case and its views' data.
@@ -73,8 +73,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the workers on an opened case and its workbook.
-    pub fn new(case: Case, book: Workbook, ctx: &egui::Context) -> Session {
+    /// Starts the workers on an opened case, its workbook and custody.
+    pub fn new(opened: Opened, ctx: &egui::Context) -> Session {
+        let Opened {
+            case,
+            book,
+            custody,
+        } = opened;
         let Case {
             path,
             meta,
@@ -83,10 +88,6 @@ impl Session {
             notices: _,
             fresh,
         } = case;
-        let custody = crate::case::store::custody(&conn, &path).unwrap_or_else(|e| {
-            log::warn!("cannot read the chain of custody: {e}");
-            Vec::new()
-        });
         let evidence = if fresh {
             EvidenceCheck::fresh()
         } else {
