@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{derive, sql, taxonomy::Taxonomy};
-use crate::store::case::{self, Case, CaseBuilder, CaseMeta};
+use crate::store::case::{self, Case, CaseBuilder, CaseMeta, FieldSource};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::fingerprint;
 use crate::store::import::{self, LogFormat};
@@ -53,6 +53,7 @@ fn kind_name(kind: &SourceKind) -> &'static str {
         SourceKind::File(FileFormat::Parquet) => "parquet",
         SourceKind::File(FileFormat::Csv) => "csv",
         SourceKind::File(FileFormat::JsonLines) => "jsonl",
+        SourceKind::Logs => "logs",
     }
 }
 
@@ -77,10 +78,27 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
         let case = relabel_if_needed(case, opts, progress)?;
         return reopen(case, opts);
     }
+    // Beside the evidence, or in the workspace when its folder is read-only.
     let case_path = opts
         .case_path
         .clone()
-        .unwrap_or_else(|| case::default_case_path(path));
+        .unwrap_or_else(|| case::case_location(path));
+    // `logs.csv` and `logs.jsonl` side by side would share a case name: a
+    // case made from another source is never taken for this one.
+    let case_path = match made_from_other(&case_path, path) {
+        Some(other) if opts.case_path.is_some() => {
+            return Err(StoreError::NotWhatItSays {
+                path: case_path,
+                reason: format!(
+                    "this case was made from {}, not from {}; choose another --case",
+                    other.display(),
+                    path.display()
+                ),
+            });
+        }
+        Some(_) => case::case_path_keeping_extension(&case_path, path),
+        None => case_path,
+    };
     let mut previous = None;
     let mut notices = Vec::new();
     // The mapping given once for this source, remembered by its case.
@@ -124,6 +142,17 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
             }
         }
     }
+    if source.kind == SourceKind::Logs {
+        if opts.mapping.as_ref().is_some_and(|m| !m.is_empty()) {
+            return Err(StoreError::BadMapping(format!(
+                "{} was recognised as a gateway log, whose fields are mapped by the importer; --map is for tables",
+                path.display()
+            )));
+        }
+        let report = import_into(&Logs::of(&source), &case_path, opts, progress, previous)?;
+        notices.extend(report.notices);
+        return opened_fresh(&case_path, notices, opts);
+    }
     let mapping = opts.mapping.clone().unwrap_or(remembered);
     let report = build(
         &source,
@@ -136,6 +165,20 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
     )?;
     notices.extend(report.notices);
     opened_fresh(&case_path, notices, opts)
+}
+
+/// The source the case at `case_path` was made from, when it is a readable
+/// case made from something other than `source`.
+fn made_from_other(case_path: &Path, source: &Path) -> Option<PathBuf> {
+    if !case_path.is_file() {
+        return None;
+    }
+    let recorded = Case::open(case_path, false).ok()?.meta.source_path;
+    let same = match (recorded.canonicalize(), source.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::absolute(source).is_ok_and(|s| s == recorded),
+    };
+    (!same).then_some(recorded)
 }
 
 /// A case just built, opened as asked, with what building it did.
@@ -160,22 +203,21 @@ fn rebuild_from_record(
         path: path.to_path_buf(),
         reason,
     };
-    let imported = !meta.source_kind.is_empty()
-        && meta
-            .source_kind
-            .split('+')
-            .all(|k| matches!(k, "litellm" | "otel" | "bedrock"));
+    let imported = is_import(meta);
     let notices = if imported {
-        let files: Vec<PathBuf> = meta.evidence.iter().map(|f| f.path.clone()).collect();
-        import_into(
-            &files,
-            LogFormat::Auto,
-            path,
-            opts,
-            progress,
-            Some(previous),
-        )?
-        .notices
+        // A folder of logs is listed again (new daily exports join in);
+        // files given one by one are read again as they were.
+        let source = if meta.source_path.is_dir() {
+            Source::detect(&meta.source_path)?
+        } else {
+            Source {
+                path: meta.source_path.clone(),
+                kind: SourceKind::Logs,
+                files: meta.evidence.iter().map(|f| f.path.clone()).collect(),
+                skipped: meta.skipped.clone(),
+            }
+        };
+        import_into(&Logs::of(&source), path, opts, progress, Some(previous))?.notices
     } else {
         let source = Source::detect(&meta.source_path)?;
         let mapping = opts.mapping.clone().unwrap_or_else(|| meta.mapping.clone());
@@ -236,12 +278,42 @@ fn rebuild_reason(existing: &Case, opts: &OpenOptions) -> StoreResult<Option<Str
     Ok(None)
 }
 
+/// Whether the case was imported from gateway logs (not read as tables).
+fn is_import(meta: &CaseMeta) -> bool {
+    !meta.source_kind.is_empty()
+        && meta
+            .source_kind
+            .split('+')
+            .all(|k| LogFormat::from_name(k).is_some())
+}
+
 /// The evidence check, unless the analyst accepted a changed evidence file
-/// (a missing one is never accepted).
+/// (a missing one is never accepted). A folder of logs is listed again:
+/// a log that arrived since (tomorrow's export) is reported, so the case
+/// never silently leaves it out.
 fn check_evidence(case: &Case, opts: &OpenOptions) -> StoreResult<()> {
     match case.check_evidence() {
-        Err(StoreError::EvidenceChanged { .. }) if opts.accept_changed_evidence => Ok(()),
-        other => other,
+        Err(StoreError::EvidenceChanged { .. }) if opts.accept_changed_evidence => return Ok(()),
+        other => other?,
+    }
+    let meta = &case.meta;
+    if opts.accept_changed_evidence || !is_import(meta) || !meta.source_path.is_dir() {
+        return Ok(());
+    }
+    let (logs, _) = crate::store::recognise::log_files(&meta.source_path)?;
+    let known: std::collections::HashSet<&Path> =
+        meta.evidence.iter().map(|f| f.path.as_path()).collect();
+    let added: Vec<PathBuf> = logs
+        .into_iter()
+        .filter(|p| !known.contains(p.as_path()))
+        .collect();
+    if added.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::EvidenceAdded {
+            path: meta.source_path.clone(),
+            files: added,
+        })
     }
 }
 
@@ -431,7 +503,7 @@ pub fn build(
         .spawn(move || fingerprint::fingerprint_files(&files))
         .expect("spawn hashing thread");
     let derived = derived_columns();
-    load::load_source(
+    let read_from = load::load_source(
         &run,
         source,
         &LoadOptions {
@@ -448,6 +520,17 @@ pub fn build(
             &format!("DETACH {};", crate::store::source::EVIDENCE_ALIAS),
         )?;
     }
+    let fields = field_sources(builder.conn(), &source.path, &|column| {
+        let from = read_from
+            .iter()
+            .find(|(c, _)| *c == column)
+            .and_then(|(_, s)| s.clone());
+        match (column, from) {
+            (_, Some(from)) => enriched(column, from, opts),
+            ("exchange_id", None) => "row number (the evidence has no request id)".to_owned(),
+            (_, None) => enriched(column, String::new(), opts),
+        }
+    })?;
     progress.stage("Hashing evidence")?;
     let evidence = hashing.join().expect("hashing thread")?;
     let ip_db_fp = match &opts.ip_db {
@@ -466,6 +549,8 @@ pub fn build(
         taxonomy_sha256: Some(choice.sha256.clone()),
         taxonomy_file: choice.file.clone(),
         relabel_pending: false,
+        fields,
+        skipped: Vec::new(),
     };
     let notices = finish_case(builder, &meta, previous, progress)?;
     Ok(BuildReport {
@@ -571,18 +656,46 @@ pub fn import_logs(
         },
         false => None,
     };
-    import_into(files, format, case_path, opts, progress, previous)
+    let first = files.first().cloned().unwrap_or_default();
+    let logs = Logs {
+        source_path: &first,
+        files,
+        skipped: &[],
+        format,
+    };
+    import_into(&logs, case_path, opts, progress, previous)
+}
+
+/// Log files to import: what the analyst opened, the files, the table
+/// files of a log folder left out, and their format (or `Auto`).
+struct Logs<'a> {
+    source_path: &'a Path,
+    files: &'a [PathBuf],
+    skipped: &'a [PathBuf],
+    format: LogFormat,
+}
+
+impl<'a> Logs<'a> {
+    /// A source recognised as logs, each file's format decided by its content.
+    fn of(source: &'a Source) -> Logs<'a> {
+        Logs {
+            source_path: &source.path,
+            files: &source.files,
+            skipped: &source.skipped,
+            format: LogFormat::Auto,
+        }
+    }
 }
 
 /// The import itself, carrying `previous`'s work over when given.
 fn import_into(
-    files: &[PathBuf],
-    format: LogFormat,
+    logs: &Logs<'_>,
     case_path: &Path,
     opts: &OpenOptions,
     progress: &Progress,
     previous: Option<Previous>,
 ) -> StoreResult<ImportReport> {
+    let files = logs.files;
     for f in files {
         if !f.is_file() {
             return Err(StoreError::NotFound { path: f.clone() });
@@ -604,14 +717,14 @@ fn import_into(
     let formats: Vec<LogFormat> = files
         .iter()
         .map(|f| {
-            if format == LogFormat::Auto {
+            if logs.format == LogFormat::Auto {
                 import::sniff(f)
             } else {
-                Ok(format)
+                Ok(logs.format)
             }
         })
         .collect::<StoreResult<_>>()?;
-    import::stage_files(&run, files, format)?;
+    import::stage_files(&run, files, logs.format)?;
     let derived = derived_columns();
     let staging = TableRef {
         table: "exchanges",
@@ -619,7 +732,7 @@ fn import_into(
         file: first.clone(),
         files: files.to_vec(),
     };
-    load::load_tables(
+    let _ = load::load_tables(
         &run,
         &[staging],
         &LoadOptions {
@@ -638,16 +751,32 @@ fn import_into(
             context: "counting".into(),
             source: e,
         })?;
+    let mut kinds: Vec<LogFormat> = formats.clone();
+    kinds.sort_by_key(|f| f.name());
+    kinds.dedup();
+    let fields = field_sources(builder.conn(), &first, &|column| {
+        let from: Vec<String> = kinds
+            .iter()
+            .filter_map(|k| {
+                let f = k.fields().iter().find(|(c, _)| *c == column)?.1;
+                Some(if kinds.len() > 1 {
+                    format!("{}: {f}", k.name())
+                } else {
+                    f.to_owned()
+                })
+            })
+            .collect();
+        enriched(column, from.join("; "), opts)
+    })?;
     progress.stage("Hashing evidence")?;
     let evidence = hashing.join().expect("hashing thread")?;
-    let mut kinds: Vec<&str> = formats.iter().map(|f| f.name()).collect();
-    kinds.dedup();
+    let source_path = logs.source_path.to_path_buf();
     let meta = CaseMeta {
         format: case::CASE_FORMAT,
         tool_version: env!("CARGO_PKG_VERSION").into(),
         created_at: case::now_utc(builder.conn()),
-        source_path: std::path::absolute(&first).unwrap_or(first),
-        source_kind: kinds.join("+"),
+        source_path: std::path::absolute(&source_path).unwrap_or(source_path),
+        source_kind: kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join("+"),
         evidence,
         mapping: ColumnMapping::default(),
         ip_db: match &opts.ip_db {
@@ -657,13 +786,82 @@ fn import_into(
         taxonomy_sha256: Some(choice.sha256.clone()),
         taxonomy_file: choice.file.clone(),
         relabel_pending: false,
+        fields,
+        skipped: logs
+            .skipped
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect(),
     };
-    let notices = finish_case(builder, &meta, previous.as_ref(), progress)?;
+    let mut notices = finish_case(builder, &meta, previous.as_ref(), progress)?;
+    if !logs.skipped.is_empty() {
+        notices.push(skipped_notice(logs.source_path, logs.skipped));
+    }
     Ok(ImportReport {
         case_path: case_path.to_path_buf(),
         exchanges,
         notices,
     })
+}
+
+/// The files of a log folder that were left out, in words.
+pub fn skipped_notice(folder: &Path, skipped: &[PathBuf]) -> String {
+    let named: Vec<String> = skipped
+        .iter()
+        .take(5)
+        .map(|p| p.strip_prefix(folder).unwrap_or(p).display().to_string())
+        .collect();
+    format!(
+        "{} file(s) in the folder are not LiteLLM, OpenTelemetry or Bedrock logs and were left out: {}{}",
+        skipped.len(),
+        named.join(", "),
+        if skipped.len() > 5 { ", …" } else { "" }
+    )
+}
+
+/// `from` for a column, with IP enrichment named for the network columns
+/// when an IP database was given.
+fn enriched(column: &str, from: String, opts: &OpenOptions) -> String {
+    let network = matches!(column, "asn" | "asn_org" | "country");
+    match (network, opts.ip_db.as_ref()) {
+        (true, Some(db)) if from.is_empty() => format!("IP enrichment ({})", db.display()),
+        (true, Some(db)) => format!("{from}, else IP enrichment ({})", db.display()),
+        _ => from,
+    }
+}
+
+/// Where each `exchanges` column of the case being built came from
+/// (`from(column)`), with how many rows have a value.
+fn field_sources(
+    conn: &duckdb::Connection,
+    at: &Path,
+    from: &dyn Fn(&str) -> String,
+) -> StoreResult<Vec<FieldSource>> {
+    use crate::store::error::Context as _;
+    use crate::store::schema::{EXCHANGES, ident};
+    // The log's own category is kept apart from the classifier's.
+    let counts = EXCHANGES
+        .iter()
+        .map(|c| match c.name {
+            "category" => "count(log_category)".to_owned(),
+            name => format!("count({})", ident(name)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filled: Vec<i64> = conn
+        .query_row(&format!("SELECT {counts} FROM exchanges"), [], |r| {
+            (0..EXCHANGES.len()).map(|i| r.get(i)).collect()
+        })
+        .at(at, "counting the values of each column")?;
+    Ok(EXCHANGES
+        .iter()
+        .zip(filled)
+        .map(|(c, filled)| FieldSource {
+            column: c.name.to_owned(),
+            from: from(c.name),
+            filled,
+        })
+        .collect())
 }
 
 /// Labels the case's templates with another taxonomy into the temporary

@@ -450,3 +450,166 @@ fn a_large_json_lines_log_streams_in_batches_and_a_late_bad_line_is_named() {
         "every batch staged once"
     );
 }
+
+/// `summary --json` of `path`, parsed.
+fn summary_json(path: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["summary", "-q", "--json", path.to_str().unwrap()];
+    args.extend(extra);
+    let run = cli(&args);
+    assert!(run.ok, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("summary JSON")
+}
+
+#[test]
+fn every_gateway_log_opens_directly_with_its_format_and_fields_said() {
+    let files = [
+        (
+            "litellm_spend_logs.jsonl",
+            "LiteLLM spend log",
+            4,
+            "startTime",
+        ),
+        (
+            "litellm_spend_logs.csv",
+            "LiteLLM spend log",
+            2,
+            "startTime",
+        ),
+        (
+            "otel_spans.json",
+            "OpenTelemetry GenAI spans",
+            2,
+            "startTimeUnixNano",
+        ),
+        (
+            "bedrock_invocations.jsonl",
+            "AWS Bedrock invocation log",
+            3,
+            "timestamp",
+        ),
+    ];
+    let dir = scratch(&files.map(|f| f.0));
+    for (file, format, exchanges, ts_from) in files {
+        let log = dir.path().join(file);
+        let s = unchanged(std::slice::from_ref(&log), || summary_json(&log, &[]));
+        assert_eq!(s["exchanges"], exchanges, "{file}");
+        assert!(
+            s["format"].as_str().unwrap().starts_with(format),
+            "{file}: {}",
+            s["format"]
+        );
+        let ts = s["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["column"] == "ts")
+            .unwrap();
+        assert_eq!(ts["filled"], exchanges, "{file}");
+        assert_eq!(ts["from"], ts_from, "{file}");
+        // The text summary says it too, and the case is reused next time.
+        let run = cli(&["summary", "-q", log.to_str().unwrap()]);
+        assert!(run.ok, "{}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("Format    {format}")),
+            "{}",
+            run.stdout
+        );
+    }
+    // The CSV and the JSON Lines export side by side get a case each.
+    assert!(dir.path().join("litellm_spend_logs.case.duckdb").is_file());
+    assert!(
+        dir.path()
+            .join("litellm_spend_logs.csv.case.duckdb")
+            .is_file()
+    );
+}
+
+#[test]
+fn a_folder_of_daily_exports_opens_and_a_new_day_is_reported_then_read() {
+    let dir = scratch(&["litellm_spend_logs.jsonl", "bedrock_invocations.jsonl"]);
+    let folder = dir.path().join("exports");
+    let day = folder.join("2026-05");
+    std::fs::create_dir_all(&day).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("litellm_spend_logs.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(day.join("day-1.jsonl"), lines[..2].join("\n") + "\n").unwrap();
+    // The second day gzipped, as exports often are.
+    let gz = std::fs::File::create(day.join("day-2.jsonl.gz")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(gz, flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, (lines[2..].join("\n") + "\n").as_bytes()).unwrap();
+    enc.finish().unwrap();
+    std::fs::copy(
+        dir.path().join("bedrock_invocations.jsonl"),
+        folder.join("bedrock.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("notes.csv"), "who,what\nme,export notes\n").unwrap();
+    std::fs::write(folder.join("README.md"), "daily exports\n").unwrap();
+    let s = summary_json(&folder, &[]);
+    assert_eq!(s["exchanges"], 7);
+    assert_eq!(
+        s["skipped"].as_array().unwrap().len(),
+        1,
+        "{}",
+        s["skipped"]
+    );
+    assert!(s["skipped"][0].as_str().unwrap().ends_with("notes.csv"));
+    let format = s["format"].as_str().unwrap();
+    assert!(
+        format.contains("LiteLLM") && format.contains("Bedrock") && format.contains("3 files"),
+        "{format}"
+    );
+    // Tomorrow's export arrives: the case says so rather than leave it out.
+    let third = lines[0]
+        .replace("chatcmpl-9f2c", "chatcmpl-next")
+        .replace("2026-05-03T02:14:07", "2026-05-05T02:14:07");
+    std::fs::write(day.join("day-3.jsonl"), third + "\n").unwrap();
+    let run = cli(&["summary", "-q", folder.to_str().unwrap()]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("1 new log file(s)") && run.stderr.contains("day-3.jsonl"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--rebuild"), "{}", run.stderr);
+    let s = summary_json(&folder, &["--rebuild"]);
+    assert_eq!(s["exchanges"], 8);
+}
+
+#[test]
+fn a_table_with_other_column_names_says_what_would_open_it_and_remembers_the_map() {
+    let dir = scratch(&["mapped_table.csv"]);
+    let table = dir.path().join("mapped_table.csv");
+    let run = cli(&["summary", "-q", table.to_str().unwrap()]);
+    assert_refused(
+        &run,
+        &[
+            "mapped_table.csv",
+            "columns found: ts, customer, prompt",
+            "missing: account_id",
+            "closest known format: the `exchanges` table",
+            "--map account_id=customer",
+        ],
+    );
+    assert!(!dir.path().join("mapped_table.case.duckdb").exists());
+    // A LiteLLM export with its columns renamed is named as the closest.
+    let renamed = dir.path().join("renamed.csv");
+    std::fs::write(
+        &renamed,
+        "request_id,call_type,api_key,spend,start,model,end_user\nr1,acompletion,k,0.1,2026-05-03T02:14:07Z,m,u1\n",
+    )
+    .unwrap();
+    let run = cli(&["summary", "-q", renamed.to_str().unwrap()]);
+    assert_refused(&run, &["closest known format: a LiteLLM spend log"]);
+    // The suggested mapping opens it, and the case remembers it.
+    let s = summary_json(&table, &["--map", "account_id=customer"]);
+    assert_eq!(s["exchanges"], 2);
+    assert!(
+        s["format"]
+            .as_str()
+            .unwrap()
+            .contains("account_id=customer")
+    );
+    let s = summary_json(&table, &[]);
+    assert_eq!(s["exchanges"], 2);
+}

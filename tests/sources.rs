@@ -175,7 +175,7 @@ fn running_as_root() -> bool {
 }
 
 #[test]
-fn a_read_only_evidence_folder_is_never_written() {
+fn a_read_only_evidence_folder_opens_with_the_case_in_the_workspace() {
     let dir = scratch(&[]);
     // The folder where the case would go by default (beside the evidence
     // folder) is read-only, and so is the evidence folder itself.
@@ -211,6 +211,8 @@ fn a_read_only_evidence_folder_is_never_written() {
         let out = cmd
             .args(args)
             .env("HOME", dir.path())
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("DISTILLSCOPE_WORKSPACE")
             .output()
             .expect("run");
         common::Run {
@@ -220,13 +222,38 @@ fn a_read_only_evidence_folder_is_never_written() {
         }
     };
     let evidence: Vec<PathBuf> = vec![folder.join("exchanges.csv")];
-    // The default place beside the evidence cannot be written: a clear error.
+    // The place beside the evidence cannot be written: the case goes to the
+    // per-user workspace, without a flag, and the summary says where.
     let run = unchanged(&evidence, || {
-        as_user(&["summary", folder.to_str().unwrap()])
+        as_user(&["summary", folder.to_str().unwrap(), "--json"])
     });
-    assert!(!run.ok);
-    assert!(run.stderr.contains("--case"), "{}", run.stderr);
-    // With --case elsewhere it works, and the folder holds only the evidence.
+    assert!(run.ok, "{}", run.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let case_file = PathBuf::from(summary["case_file"].as_str().unwrap());
+    let workspace = dir.path().join(".local/share/distillscope/cases");
+    assert_eq!(
+        case_file.parent(),
+        Some(workspace.as_path()),
+        "{case_file:?}"
+    );
+    let name = case_file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("incident-") && name.ends_with(".case.duckdb"),
+        "{name}"
+    );
+    assert!(case_file.is_file());
+    // Opened again, the workspace case is found and reused.
+    let run = unchanged(&evidence, || {
+        as_user(&["summary", folder.to_str().unwrap(), "--json"])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    let again: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(again["case_file"], summary["case_file"]);
+    // With --case elsewhere it works too, and the folder holds only the evidence.
     let case = cases.join("e.case.duckdb");
     let run = unchanged(&evidence, || {
         as_user(&[
@@ -243,6 +270,7 @@ fn a_read_only_evidence_folder_is_never_written() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("exchanges.csv")]);
+    assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 1);
 }
 
 #[test]

@@ -623,3 +623,98 @@ fn rebuilding_from_the_file_menu_keeps_the_campaigns() {
         h.state().notifications.texts()
     );
 }
+
+/// The exchanges of the opened case's summary.
+fn summary_exchanges(h: &mut Harness<'_, App>) -> i64 {
+    h.state()
+        .session()
+        .and_then(|s| s.summary.value().map(|s| s.exchanges))
+        .expect("summary")
+}
+
+/// A file dropped on the window, as the native integration hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropping_gateway_logs_on_the_window_opens_each_with_its_format() {
+    let files = [
+        ("litellm_spend_logs.jsonl", 4, "LiteLLM spend log"),
+        ("otel_spans.json", 2, "OpenTelemetry GenAI spans"),
+        ("bedrock_invocations.jsonl", 3, "AWS Bedrock invocation log"),
+    ];
+    let dir = common::scratch(&files.map(|f| f.0));
+    for (file, exchanges, format) in files {
+        let mut h = app_on(None);
+        h.run_steps(2);
+        h.input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(Dropped(dir.path().join(file))));
+        settle(&mut h);
+        assert!(
+            h.state().session().is_some(),
+            "{file}: {:?}",
+            h.state().notifications.texts()
+        );
+        assert_eq!(summary_exchanges(&mut h), exchanges, "{file}");
+        h.get_by_label_contains(format);
+        // How each field was read, one click away.
+        h.get_by_label_contains("How the fields were read").click();
+        h.run_steps(2);
+        h.get_by_label_contains("from last user turn");
+    }
+}
+
+#[test]
+fn the_mapping_dialog_opens_a_table_with_other_column_names_and_the_case_remembers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("warehouse.csv");
+    std::fs::write(
+        &table,
+        "moment,customer,prompt_text\n2026-05-03T02:14:07Z,c1,hello there\n2026-05-03T02:15:07Z,c2,hi\n2026-05-04T02:15:07Z,c1,again\n",
+    )
+    .unwrap();
+    let mut h = app_on(Some(table.clone()));
+    settle(&mut h);
+    assert!(h.state().session().is_none());
+    assert!(
+        h.state().mapping.is_some(),
+        "{:?}",
+        h.state().notifications.texts()
+    );
+    h.get_by_label_contains("Map the columns of warehouse.csv");
+    // account_id and prompt are guessed; ts ("moment") is not.
+    h.get_by_label_contains("Still to pick: ts");
+    h.get_by_label("hello there");
+    // The combo boxes follow the contract's order: exchange_id, then ts.
+    h.get_all_by_role(Role::ComboBox)
+        .nth(1)
+        .expect("the ts picker")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("moment").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Still to pick").is_none());
+    h.get_by_label_contains("--map ts=moment,account_id=customer,prompt=prompt_text");
+    h.get_by_label("Open with this mapping").click();
+    settle(&mut h);
+    let session = h.state().session().expect("opened with the mapping");
+    assert_eq!(session.meta.mapping.source_in("exchanges", "ts"), "moment");
+    assert_eq!(summary_exchanges(&mut h), 3);
+    drop(h);
+    // Opened again, the case's mapping is used: no dialog.
+    let mut h = app_on(Some(table));
+    settle(&mut h);
+    assert!(h.state().mapping.is_none());
+    assert_eq!(summary_exchanges(&mut h), 3);
+}

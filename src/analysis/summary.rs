@@ -61,6 +61,12 @@ pub struct Summary {
     pub case_file: String,
     /// The source the case was made from.
     pub source: String,
+    /// How the evidence was read: the format recognised, files, mapping.
+    pub format: String,
+    /// Where each `exchanges` column came from, with rows filled.
+    pub fields: Vec<crate::store::case::FieldSource>,
+    /// Files of a log folder left out (not logs).
+    pub skipped: Vec<String>,
     /// SHA-256 of the evidence (of each file, in order).
     pub evidence_sha256: Vec<String>,
     /// Total exchanges.
@@ -161,6 +167,13 @@ pub fn summarize_parts(
     Ok(Summary {
         case_file: path.display().to_string(),
         source: meta.source_path.display().to_string(),
+        format: meta.format_described(),
+        fields: meta.fields.clone(),
+        skipped: meta
+            .skipped
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         evidence_sha256: meta.evidence.iter().map(|e| e.sha256.clone()).collect(),
         exchanges,
         accounts,
@@ -181,6 +194,7 @@ pub fn render_text(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Case      {}", s.case_file);
     let _ = writeln!(out, "Source    {}", s.source);
+    let _ = writeln!(out, "Format    {}", s.format);
     for h in &s.evidence_sha256 {
         let _ = writeln!(out, "SHA-256   {h}");
     }
@@ -193,6 +207,25 @@ pub fn render_text(s: &Summary) -> String {
         s.last_ts.as_deref().unwrap_or("-"),
         s.per_day.len()
     );
+    if s.exchanges > 0 && !s.fields.is_empty() {
+        let _ = writeln!(out, "\nFields of exchanges (rows with a value)");
+        for f in s
+            .fields
+            .iter()
+            .filter(|f| f.filled > 0 || !f.from.is_empty())
+        {
+            let from = if f.from.is_empty() { "-" } else { &f.from };
+            let _ = writeln!(
+                out,
+                "  {:<14} {:>6.1}%  from {from}",
+                f.column,
+                100.0 * f.filled as f64 / s.exchanges as f64
+            );
+        }
+    }
+    for skipped in &s.skipped {
+        let _ = writeln!(out, "Left out  {skipped} (not a log)");
+    }
     let _ = writeln!(out, "\nCapability categories");
     for c in &s.categories {
         let _ = writeln!(

@@ -112,7 +112,7 @@ fn verify_case_evidence(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let case_path = if store_case::is_case(path) {
         path.to_path_buf()
     } else {
-        store_case::default_case_path(path)
+        store_case::case_location(path)
     };
     if !case_path.is_file() {
         anyhow::bail!(

@@ -50,6 +50,64 @@ pub struct CaseMeta {
     /// next open labels again.
     #[serde(default)]
     pub relabel_pending: bool,
+    /// Where each `exchanges` column came from and how many rows have a
+    /// value (empty in cases made before it was recorded).
+    #[serde(default)]
+    pub fields: Vec<FieldSource>,
+    /// Files of a log folder that were not logs and were left out.
+    #[serde(default)]
+    pub skipped: Vec<PathBuf>,
+}
+
+impl CaseMeta {
+    /// How the evidence was read, in words: the format recognised, how many
+    /// files, the column mapping, files left out.
+    pub fn format_described(&self) -> String {
+        let logs: Option<Vec<&str>> = self
+            .source_kind
+            .split('+')
+            .map(|k| super::import::LogFormat::from_name(k).map(|f| f.title()))
+            .collect();
+        let mut out = match (logs, self.source_kind.as_str()) {
+            (Some(titles), _) if !self.source_kind.is_empty() => titles.join(" + "),
+            (_, "duckdb" | "case") => "DuckDB database of contract tables".to_owned(),
+            (_, "folder") => "folder of contract tables".to_owned(),
+            (_, "parquet") => "`exchanges` table (Parquet)".to_owned(),
+            (_, "csv") => "`exchanges` table (CSV)".to_owned(),
+            (_, "jsonl") => "`exchanges` table (JSON Lines)".to_owned(),
+            (_, other) => other.to_owned(),
+        };
+        let n = self.evidence.len();
+        out.push_str(&format!(", {n} file{}", if n == 1 { "" } else { "s" }));
+        if !self.mapping.is_empty() {
+            let pairs: Vec<String> = self
+                .mapping
+                .pairs
+                .iter()
+                .map(|(c, s)| format!("{c}={s}"))
+                .collect();
+            out.push_str(&format!(", columns mapped {}", pairs.join(",")));
+        }
+        if !self.skipped.is_empty() {
+            out.push_str(&format!(
+                ", {} non-log file{} left out",
+                self.skipped.len(),
+                if self.skipped.len() == 1 { "" } else { "s" }
+            ));
+        }
+        out
+    }
+}
+
+/// Where a contract column of `exchanges` came from in the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldSource {
+    /// The contract column.
+    pub column: String,
+    /// The source column or log field(s) it was read from, in words.
+    pub from: String,
+    /// Rows with a value.
+    pub filled: i64,
 }
 
 /// Applies the session settings every connection of ours uses.
@@ -75,6 +133,94 @@ pub fn default_case_path(source: &Path) -> PathBuf {
         .map(|(s, _)| s.to_owned())
         .unwrap_or(name);
     abs.with_file_name(format!("{stem}{CASE_SUFFIX}"))
+}
+
+/// The case file of `source` named with its extension (`logs.csv.case.duckdb`),
+/// in the folder of `usual`: for a source whose usual case name is taken by
+/// another source's case.
+pub fn case_path_keeping_extension(usual: &Path, source: &Path) -> PathBuf {
+    let name = std::path::absolute(source)
+        .unwrap_or_else(|_| source.to_path_buf())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "evidence".into());
+    usual.with_file_name(format!("{name}{CASE_SUFFIX}"))
+}
+
+/// The per-user folder for cases whose evidence folder cannot be written
+/// (a mounted image, a write-blocked disk): `DISTILLSCOPE_WORKSPACE`, else
+/// the platform's data folder (`$XDG_DATA_HOME`, `~/.local/share`,
+/// `~/Library/Application Support`, `%LOCALAPPDATA%`) + `distillscope/cases`.
+pub fn workspace_dir() -> Option<PathBuf> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(ws) = var("DISTILLSCOPE_WORKSPACE") {
+        return Some(ws);
+    }
+    let data = if cfg!(windows) {
+        var("LOCALAPPDATA")
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|h| h.join("Library/Application Support"))
+    } else {
+        var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local/share")))
+    };
+    data.map(|d| d.join("distillscope").join("cases"))
+}
+
+/// The case file of `source` in the workspace: its usual name with a short
+/// hash of the source's absolute path, so two folders called `incident`
+/// never share a case.
+pub fn workspace_case_path(source: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
+    let beside = default_case_path(&abs);
+    let name = beside.file_name()?.to_string_lossy().into_owned();
+    let stem = name.strip_suffix(CASE_SUFFIX).unwrap_or(&name);
+    let tag = &fingerprint::sha256_bytes(abs.to_string_lossy().as_bytes())[..12];
+    Some(workspace_dir()?.join(format!("{stem}-{tag}{CASE_SUFFIX}")))
+}
+
+/// Whether a new file can be made in `dir` (tried, not guessed from mode
+/// bits: root, read-only mounts and ACLs all decide).
+fn can_write_in(dir: &Path) -> bool {
+    let probe = dir.join(format!(".distillscope-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Where the case of `source` is or goes: beside the evidence, or in the
+/// workspace when one was made there or the evidence's folder cannot be
+/// written.
+pub fn case_location(source: &Path) -> PathBuf {
+    let beside = default_case_path(source);
+    if beside.exists() {
+        return beside;
+    }
+    let Some(ws) = workspace_case_path(source) else {
+        return beside;
+    };
+    if ws.exists() {
+        return ws;
+    }
+    let folder = beside.parent().unwrap_or(Path::new("."));
+    if can_write_in(folder) {
+        return beside;
+    }
+    match ws.parent().map(std::fs::create_dir_all) {
+        Some(Ok(())) => ws,
+        _ => beside,
+    }
 }
 
 /// A case file being built under a temporary name.

@@ -14,13 +14,15 @@ pub enum StoreError {
     #[error("{reason}: {}", path.display())]
     NotWhatItSays { path: PathBuf, reason: String },
 
-    /// A required column of the data contract is absent.
-    #[error("table `{table}` has no column {column} (columns found: {found}) in {}", path.display())]
+    /// A required column of the data contract is absent. `hint` says what
+    /// was expected, the closest known format and the `--map` that would
+    /// open the table (the app's mapping dialog starts from it).
+    #[error("table `{table}` has no column {column} (columns found: {}); {}: {}", .diagnosis.found.join(", "), .diagnosis.hint, path.display())]
     MissingColumn {
         path: PathBuf,
         table: String,
         column: String,
-        found: String,
+        diagnosis: Box<crate::store::recognise::Diagnosis>,
     },
 
     /// A value could not be converted to its contract type.
@@ -57,6 +59,16 @@ pub enum StoreError {
         actual: String,
         actual_size: u64,
     },
+
+    /// Logs arrived in an evidence folder since the case was made.
+    #[error(
+        "{} new log file(s) in the evidence folder since this case was made ({}{}); rebuild the case (--rebuild) to read them: {}",
+        files.len(),
+        files.iter().take(3).map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
+        if files.len() > 3 { ", …" } else { "" },
+        path.display()
+    )]
+    EvidenceAdded { path: PathBuf, files: Vec<PathBuf> },
 
     /// The folder where the case file belongs cannot be written.
     #[error("cannot write the case file beside the evidence ({reason}); choose another place with --case: {}", path.display())]

@@ -57,7 +57,7 @@ pub fn load_source(
     run: &SqlRunner<'_>,
     source: &Source,
     opts: &LoadOptions<'_>,
-) -> StoreResult<()> {
+) -> StoreResult<ReadFrom> {
     attach_evidence(run, source)?;
     let mut tables = source.tables()?;
     if matches!(source.kind, SourceKind::DuckDb | SourceKind::Case) {
@@ -80,12 +80,17 @@ pub fn load_source(
     load_tables(run, &tables, opts)
 }
 
-/// Loads the given table relations (exchanges required).
+/// The source column each contract column of `exchanges` was read from
+/// (`None`: not in the evidence).
+pub type ReadFrom = Vec<(&'static str, Option<String>)>;
+
+/// Loads the given table relations (exchanges required); returns where
+/// each column of `exchanges` was read from.
 pub fn load_tables(
     run: &SqlRunner<'_>,
     tables: &[TableRef],
     opts: &LoadOptions<'_>,
-) -> StoreResult<()> {
+) -> StoreResult<ReadFrom> {
     let exchanges = tables
         .iter()
         .find(|t| t.table == "exchanges")
@@ -106,6 +111,10 @@ pub fn load_tables(
         &resolved,
         &exchanges.file,
     )?;
+    let read_from: ReadFrom = resolved
+        .iter()
+        .map(|rc| (rc.column.name, rc.source.as_ref().map(|c| c.name.clone())))
+        .collect();
     let resolved = with_first_forwarded_ip(resolved);
 
     let enrich = match opts.ip_db {
@@ -155,7 +164,7 @@ pub fn load_tables(
     load_optional(run, tables, "events", opts.mapping)?;
     normalise_countries(run, "exchanges", "country")?;
     normalise_countries(run, "accounts", "signup_country")?;
-    Ok(())
+    Ok(read_from)
 }
 
 /// Rewrites a country column to ISO-3166 alpha-2 codes where it holds

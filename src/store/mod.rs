@@ -12,6 +12,7 @@ pub mod load;
 pub mod mapping;
 pub mod normalize;
 pub mod progress;
+pub mod recognise;
 pub mod runner;
 pub mod schema;
 pub mod source;

@@ -146,13 +146,7 @@ pub fn resolve(
     mapping: &ColumnMapping,
     file: &Path,
 ) -> StoreResult<Vec<ResolvedColumn>> {
-    let found = || {
-        source_columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let found: Vec<String> = source_columns.iter().map(|c| c.name.clone()).collect();
     let mut out = Vec::new();
     for col in columns {
         let wanted = mapping.source_in(table, col.name);
@@ -186,7 +180,7 @@ pub fn resolve(
                     path: file.into(),
                     table: table.into(),
                     column,
-                    found: found(),
+                    diagnosis: Box::new(super::recognise::diagnose(table, &found, mapping)),
                 });
             }
             None => out.push(ResolvedColumn {

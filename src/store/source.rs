@@ -32,6 +32,9 @@ pub enum SourceKind {
     Folder,
     /// One table file, taken as `exchanges`.
     File(FileFormat),
+    /// Gateway or cloud logs (LiteLLM, OTel GenAI, Bedrock): one file, or
+    /// a folder of them (daily exports); imported rather than read as tables.
+    Logs,
 }
 
 /// A contract table located in a source: the SQL that reads it.
@@ -56,6 +59,8 @@ pub struct Source {
     pub kind: SourceKind,
     /// The evidence files whose bytes the case records.
     pub files: Vec<PathBuf>,
+    /// Table files of a log folder that are not logs: left out, and said so.
+    pub skipped: Vec<PathBuf>,
 }
 
 /// The name a DuckDB evidence database is attached under (unlikely to clash
@@ -158,6 +163,10 @@ pub fn read_file_sql(path: &Path, format: FileFormat) -> String {
     match format {
         FileFormat::Parquet => format!("read_parquet({p})"),
         FileFormat::Csv => format!("read_csv({p}, header = true, sample_size = 100000)"),
+        // `.json` may be one array of records rather than one per line.
+        FileFormat::JsonLines if name_without_gz(path).0.ends_with(".json") => {
+            format!("read_json({p}, format = 'auto', sample_size = 100000)")
+        }
         FileFormat::JsonLines => {
             format!("read_json({p}, format = 'newline_delimited', sample_size = 100000)")
         }
@@ -176,15 +185,15 @@ impl Source {
             path: path.to_path_buf(),
         })?;
         if meta.is_dir() {
-            let files = folder_tables(path)?
-                .into_iter()
-                .flat_map(|t| t.files)
-                .collect();
-            return Ok(Source {
-                path: path.into(),
-                kind: SourceKind::Folder,
-                files,
-            });
+            return match folder_tables(path) {
+                Ok(tables) => Ok(Source {
+                    path: path.into(),
+                    kind: SourceKind::Folder,
+                    files: tables.into_iter().flat_map(|t| t.files).collect(),
+                    skipped: Vec::new(),
+                }),
+                Err(no_tables) => log_folder(path, no_tables),
+            };
         }
         let bytes = head(path, 16)?;
         if is_duckdb_file(&bytes) {
@@ -197,6 +206,7 @@ impl Source {
                 path: path.into(),
                 kind,
                 files: vec![path.into()],
+                skipped: Vec::new(),
             });
         }
         let Some(format) = format_from_name(path) else {
@@ -206,10 +216,15 @@ impl Source {
             });
         };
         check_magic(path, format)?;
+        let kind = match super::recognise::log_format(path)? {
+            Some(_) => SourceKind::Logs,
+            None => SourceKind::File(format),
+        };
         Ok(Source {
             path: path.into(),
-            kind: SourceKind::File(format),
+            kind,
             files: vec![path.into()],
+            skipped: Vec::new(),
         })
     }
 
@@ -224,6 +239,10 @@ impl Source {
                 file: self.path.clone(),
                 files: vec![self.path.clone()],
             }]),
+            SourceKind::Logs => Err(StoreError::NotWhatItSays {
+                path: self.path.clone(),
+                reason: "a gateway log: it is imported, not read as contract tables".into(),
+            }),
             SourceKind::DuckDb | SourceKind::Case => Ok(super::schema::TABLES
                 .iter()
                 .map(|(name, _)| TableRef {
@@ -235,6 +254,40 @@ impl Source {
                 .collect()),
         }
     }
+}
+
+/// A folder without contract tables, taken as a folder of logs when it
+/// holds any (searched in sub-folders too); otherwise `no_tables`, the
+/// error that says what a table folder needs, with what was found.
+fn log_folder(dir: &Path, no_tables: StoreError) -> StoreResult<Source> {
+    let (logs, others) = super::recognise::log_files(dir)?;
+    if logs.is_empty() {
+        return Err(match no_tables {
+            StoreError::MissingTable { path, reason } if !others.is_empty() => {
+                let named: Vec<String> = others
+                    .iter()
+                    .take(5)
+                    .map(|p| p.strip_prefix(dir).unwrap_or(p).display().to_string())
+                    .collect();
+                StoreError::MissingTable {
+                    path,
+                    reason: format!(
+                        "{reason}, and no LiteLLM, OpenTelemetry or Bedrock log among its {} table file(s) ({}{})",
+                        others.len(),
+                        named.join(", "),
+                        if others.len() > 5 { ", …" } else { "" }
+                    ),
+                }
+            }
+            other => other,
+        });
+    }
+    Ok(Source {
+        path: dir.into(),
+        kind: SourceKind::Logs,
+        files: logs,
+        skipped: others,
+    })
 }
 
 /// The table files of a folder: `exchanges.<ext>` (required), `accounts.<ext>`

@@ -78,6 +78,8 @@ pub struct App {
     /// A case that could not be opened as it is (its evidence changed, or
     /// it cannot be read), and why: the analyst is told and chooses.
     pub open_problem: Option<OpenProblem>,
+    /// A table whose columns are not the contract's, being mapped.
+    pub mapping: Option<super::mapping::MappingDialog>,
 }
 
 impl App {
@@ -104,6 +106,7 @@ impl App {
             suspects: suspects::SuspectsState::default(),
             campaigns: campaigns::CampaignsState::default(),
             open_problem: None,
+            mapping: None,
         };
         if app.state.analyst.trim().is_empty() {
             app.state.analyst = crate::case::default_analyst();
@@ -145,7 +148,12 @@ impl App {
 
     /// Whether anything is still running (opening or queries).
     pub fn is_busy(&self) -> bool {
-        self.opening.is_some() || self.session.as_ref().is_some_and(Session::is_busy)
+        self.opening.is_some()
+            || self.session.as_ref().is_some_and(Session::is_busy)
+            || self
+                .mapping
+                .as_ref()
+                .is_some_and(super::mapping::MappingDialog::is_loading)
     }
 
     /// Queues a command, as a menu or shortcut would.
@@ -184,7 +192,8 @@ impl App {
                         .add_filter(
                             "Logs and cases",
                             &[
-                                "duckdb", "db", "parquet", "csv", "jsonl", "json", "gz", "tsv",
+                                "duckdb", "db", "parquet", "csv", "jsonl", "ndjson", "json", "gz",
+                                "tsv",
                             ],
                         )
                         .add_filter("All files", &["*"])
@@ -321,6 +330,32 @@ impl App {
                     kind: OpenProblemKind::EvidenceChanged,
                 });
             }
+            Err(err @ crate::store::error::StoreError::EvidenceAdded { .. }) => {
+                self.open_problem = Some(OpenProblem {
+                    path,
+                    message: format!("{err:#}"),
+                    kind: OpenProblemKind::EvidenceAdded,
+                });
+            }
+            Err(err @ crate::store::error::StoreError::MissingColumn { .. }) => {
+                let message = format!("{err:#}");
+                if let crate::store::error::StoreError::MissingColumn {
+                    path: file,
+                    table,
+                    diagnosis,
+                    ..
+                } = err
+                {
+                    let missing = super::mapping::Missing {
+                        file,
+                        table,
+                        found: diagnosis.found,
+                        message,
+                        suggestion: diagnosis.suggestion,
+                    };
+                    self.mapping = Some(super::mapping::MappingDialog::new(path, missing, ctx));
+                }
+            }
             Err(err @ crate::store::error::StoreError::CaseUnreadable { .. }) => {
                 self.open_problem = Some(OpenProblem {
                     path,
@@ -352,6 +387,13 @@ impl App {
                 "The case's tables describe the evidence as it was when the case was made. Opening it anyway shows that. \
                  Rebuilding reads the evidence as it is now; campaigns, tags, notes and the audit log are carried into the new case \
                  and checked row by row before it replaces the old one.",
+                true,
+            ),
+            OpenProblemKind::EvidenceAdded => (
+                "New logs in the evidence folder",
+                "The case was made before these files arrived, so it leaves them out. Opening it anyway shows the evidence \
+                 as it was. Rebuilding reads every log in the folder; campaigns, tags, notes and the audit log are carried \
+                 into the new case and checked row by row before it replaces the old one.",
                 true,
             ),
             OpenProblemKind::Unreadable => (
@@ -402,11 +444,35 @@ impl App {
     }
 }
 
+impl App {
+    /// The column-mapping dialog, while one is open; opens the source with
+    /// the mapping chosen.
+    fn mapping_window(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.mapping else {
+            return;
+        };
+        let Some(choice) = dialog.show(ctx) else {
+            return;
+        };
+        let source = dialog.source.clone();
+        self.mapping = None;
+        if let super::mapping::MappingChoice::Open(mapping) = choice {
+            let options = OpenOptions {
+                mapping: Some(mapping),
+                ..Default::default()
+            };
+            self.start_open(&source, options, ctx);
+        }
+    }
+}
+
 /// Why a case could not be opened as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenProblemKind {
     /// Its evidence differs from what it recorded.
     EvidenceChanged,
+    /// Logs arrived in its evidence folder since it was made.
+    EvidenceAdded,
     /// The case file cannot be read.
     Unreadable,
 }
@@ -558,6 +624,7 @@ impl eframe::App for App {
             });
         }
         self.evidence_window(ui.ctx());
+        self.mapping_window(ui.ctx());
         chrome::path_window(ui.ctx(), &mut self.chrome, &mut commands);
         chrome::help_window(ui.ctx(), &mut self.chrome.help_open);
         self.notifications.ui(ui.ctx());

@@ -446,6 +446,10 @@ pub fn welcome(
         });
         ui.add_space(8.0);
         ui.weak("or drop a file or folder on the window");
+        ui.weak(
+            "Opens request logs as contract tables (DuckDB, Parquet, CSV, JSON Lines), LiteLLM spend-log exports, \
+             OpenTelemetry GenAI traces and Bedrock invocation logs (gzip too), or a folder of them.",
+        );
         if !recent.is_empty() {
             ui.add_space(16.0);
             ui.strong("Recent");

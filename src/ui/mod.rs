@@ -14,6 +14,7 @@ pub mod commands;
 pub mod evidence;
 pub mod exchanges;
 pub mod history;
+pub mod mapping;
 pub mod network;
 pub mod notifications;
 pub mod opening;

@@ -38,6 +38,48 @@ fn integrity(ui: &mut egui::Ui, check: &super::evidence::EvidenceCheck) {
     }
 }
 
+/// Where each column of `exchanges` came from, and how full it is: what an
+/// analyst checks first on a log the tool did not make.
+fn fields(ui: &mut egui::Ui, s: &crate::analysis::summary::Summary) {
+    if s.fields.is_empty() {
+        return;
+    }
+    let empty = s.fields.iter().filter(|f| f.filled == 0).count();
+    egui::CollapsingHeader::new(format!(
+        "How the fields were read ({} of {} columns have values)",
+        s.fields.len() - empty,
+        s.fields.len()
+    ))
+    .default_open(false)
+    .show(ui, |ui| {
+        egui::Grid::new("fields")
+            .striped(true)
+            .num_columns(3)
+            .show(ui, |ui| {
+                for f in &s.fields {
+                    ui.monospace(&f.column);
+                    let share = if s.exchanges > 0 {
+                        100.0 * f.filled as f64 / s.exchanges as f64
+                    } else {
+                        0.0
+                    };
+                    if f.filled == 0 {
+                        ui.colored_label(ui.visuals().warn_fg_color, "no values");
+                    } else {
+                        ui.label(format!("{share:.1}% of rows"));
+                    }
+                    let from = if f.from.is_empty() {
+                        "not in the evidence"
+                    } else {
+                        &f.from
+                    };
+                    ui.label(format!("from {from}"));
+                    ui.end_row();
+                }
+            });
+    });
+}
+
 /// Draws the overview.
 pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
     cx.session.want_summary();
@@ -63,9 +105,27 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
                         ui.label("Source");
                         ui.monospace(&s.source);
                         ui.end_row();
-                        ui.label("Case file");
-                        ui.monospace(&s.case_file);
+                        ui.label("Format");
+                        ui.label(&s.format);
                         ui.end_row();
+                        ui.label("Case file");
+                        ui.vertical(|ui| {
+                            ui.monospace(&s.case_file);
+                            let in_workspace = crate::store::case::workspace_dir()
+                                .is_some_and(|ws| std::path::Path::new(&s.case_file).starts_with(ws));
+                            if in_workspace {
+                                ui.weak(
+                                    "in your workspace: the evidence's folder cannot be written \
+                                     (read-only), so the case is kept here and the evidence is untouched",
+                                );
+                            }
+                        });
+                        ui.end_row();
+                        for skipped in &s.skipped {
+                            ui.label("Left out");
+                            ui.monospace(format!("{skipped} (not a log)"));
+                            ui.end_row();
+                        }
                         for e in &cx.session.meta.evidence {
                             ui.label("File");
                             ui.monospace(format!(
@@ -87,6 +147,7 @@ pub fn ui(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>) {
                         ui.end_row();
                     });
                 });
+            fields(ui, &s);
             let entries = cx.session.custody.len();
             egui::CollapsingHeader::new(format!(
                 "Chain of custody ({entries} {})",

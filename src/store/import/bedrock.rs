@@ -18,6 +18,32 @@ const TENANT_KEYS: &[&str] = &[
     "user_id",
 ];
 
+/// Where each contract column comes from in an invocation record (kept
+/// beside [`map`], which it describes).
+pub const FIELDS: &[(&str, &str)] = &[
+    ("exchange_id", "requestId"),
+    ("ts", "timestamp"),
+    (
+        "account_id",
+        "requestMetadata tenant/customer/user key, else identity.arn",
+    ),
+    ("api_key_id", "identity.arn"),
+    ("org_id", "accountId (the AWS account)"),
+    ("model", "modelId"),
+    ("input_tokens", "input.inputTokenCount"),
+    ("output_tokens", "output.outputTokenCount"),
+    (
+        "prompt",
+        "last user turn of input.inputBodyJson (messages, prompt or inputText)",
+    ),
+    (
+        "tool_count",
+        "input.inputBodyJson toolConfig.tools or tools",
+    ),
+    ("has_image", "an image part in the messages"),
+    ("session_id", "requestMetadata.session_id"),
+];
+
 /// Maps one log record. account_id is the tenant the caller put in
 /// `requestMetadata`, else the IAM identity.
 pub fn map(v: &Value) -> ExchangeRow {

@@ -18,6 +18,31 @@ fn user_agent(tags: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Where each contract column comes from in a spend-log row (shown in the
+/// Overview and `summary`; kept beside [`map`], which it describes).
+pub const FIELDS: &[(&str, &str)] = &[
+    ("exchange_id", "request_id"),
+    ("ts", "startTime"),
+    ("account_id", "end_user, else user, else team_id"),
+    ("api_key_id", "api_key"),
+    (
+        "org_id",
+        "organization_id, else metadata.user_api_key_org_id",
+    ),
+    ("ip", "requester_ip_address (first of a forwarded list)"),
+    ("user_agent", "request_tags \"User-Agent: …\" (the longest)"),
+    ("model", "model, else model_group"),
+    ("input_tokens", "prompt_tokens"),
+    ("output_tokens", "completion_tokens"),
+    (
+        "prompt",
+        "last user turn of proxy_server_request.messages (or messages)",
+    ),
+    ("tool_count", "proxy_server_request.tools"),
+    ("has_image", "an image part in the messages"),
+    ("session_id", "session_id"),
+];
+
 /// Maps one spend-log row. account_id is `end_user` where set, else `user`,
 /// else `team_id`.
 pub fn map(v: &Value) -> ExchangeRow {

@@ -43,6 +43,33 @@ impl LogFormat {
             LogFormat::Auto => "auto",
         }
     }
+
+    /// Where each contract column comes from in this format's records.
+    pub fn fields(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            LogFormat::Litellm => litellm::FIELDS,
+            LogFormat::Otel => otel::FIELDS,
+            LogFormat::Bedrock => bedrock::FIELDS,
+            LogFormat::Auto => &[],
+        }
+    }
+
+    /// The format by its lower-case name.
+    pub fn from_name(name: &str) -> Option<LogFormat> {
+        [LogFormat::Litellm, LogFormat::Otel, LogFormat::Bedrock]
+            .into_iter()
+            .find(|f| f.name() == name)
+    }
+
+    /// The format in words.
+    pub fn title(self) -> &'static str {
+        match self {
+            LogFormat::Litellm => "LiteLLM spend log",
+            LogFormat::Otel => "OpenTelemetry GenAI spans (OTLP JSON)",
+            LogFormat::Bedrock => "AWS Bedrock invocation log",
+            LogFormat::Auto => "log (format decided per file)",
+        }
+    }
 }
 
 /// One request mapped onto the contract, before type checks.
@@ -90,7 +117,7 @@ pub struct Record {
 }
 
 /// Opens a file, decompressing `.gz`.
-fn open_text(path: &Path) -> StoreResult<Box<dyn std::io::Read>> {
+pub(crate) fn open_text(path: &Path) -> StoreResult<Box<dyn std::io::Read>> {
     let file = std::fs::File::open(path).at(path, "cannot open")?;
     let gz = path
         .extension()
@@ -325,27 +352,13 @@ fn first_record(path: &Path) -> StoreResult<String> {
     Ok(head)
 }
 
-/// Decides a file's format from its first record.
+/// Decides a file's format from its first record (JSON) or its columns
+/// (CSV, Parquet).
 pub fn sniff(path: &Path) -> StoreResult<LogFormat> {
-    let name = path.to_string_lossy().to_lowercase();
-    if name.ends_with(".parquet") || name.ends_with(".csv") {
-        return Ok(LogFormat::Litellm);
-    }
-    let head = first_record(path)?;
-    if head.contains("\"resourceSpans\"") {
-        Ok(LogFormat::Otel)
-    } else if head.contains("\"ModelInvocationLog\"")
-        || (head.contains("\"modelId\"") && head.contains("\"inputTokenCount\""))
-    {
-        Ok(LogFormat::Bedrock)
-    } else if head.contains("\"request_id\"") && head.contains("\"startTime\"") {
-        Ok(LogFormat::Litellm)
-    } else {
-        Err(StoreError::NotWhatItSays {
-            path: path.into(),
-            reason: "cannot tell the log format (no LiteLLM request_id/startTime, OTLP resourceSpans or Bedrock ModelInvocationLog); name it with --format".into(),
-        })
-    }
+    super::recognise::log_format(path)?.ok_or_else(|| StoreError::NotWhatItSays {
+        path: path.into(),
+        reason: "cannot tell the log format (no LiteLLM request_id and startTime, OTLP resourceSpans, or Bedrock modelId and input fields); name it with --format".into(),
+    })
 }
 
 /// Maps one file's records to rows and hands them to `append` batch by

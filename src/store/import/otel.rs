@@ -66,6 +66,29 @@ struct Span {
     resource: usize,
 }
 
+/// Where each contract column comes from in a GenAI span (looked up on the
+/// span, its parents, then the resource; kept beside [`map`]).
+pub const FIELDS: &[(&str, &str)] = &[
+    ("exchange_id", "gen_ai.response.id, else the span id"),
+    ("ts", "startTimeUnixNano"),
+    ("account_id", "user.id, enduser.id or enduser.pseudo.id"),
+    ("ip", "client.address"),
+    ("user_agent", "user_agent.original"),
+    ("model", "gen_ai.request.model, else gen_ai.response.model"),
+    (
+        "input_tokens",
+        "gen_ai.usage.input_tokens (or prompt_tokens)",
+    ),
+    (
+        "output_tokens",
+        "gen_ai.usage.output_tokens (or completion_tokens)",
+    ),
+    ("prompt", "last user turn of the input messages"),
+    ("tool_count", "gen_ai.tool.definitions"),
+    ("has_image", "an image part in the messages"),
+    ("session_id", "gen_ai.conversation.id, else session.id"),
+];
+
 /// Maps the spans of all records of one file.
 pub fn map(records: &[Record]) -> Vec<(u64, ExchangeRow)> {
     let mut resources: Vec<Map<String, Value>> = Vec::new();
