@@ -65,7 +65,12 @@ pub fn label_templates(taxonomy: &Taxonomy, rows: &[TemplateRow]) -> Vec<Templat
 /// Runs the derive step on a connection whose `exchanges` table is loaded.
 pub fn derive(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<()> {
     run.progress.stage("Grouping prompt templates")?;
-    run.exec("building the template table", &sql::create_templates())?;
+    run.create_table_compressed(
+        "building the template table",
+        "templates",
+        &sql::create_templates(),
+        sql::TEMPLATE_TEXT,
+    )?;
     derive_labelled(run, taxonomy)
 }
 

@@ -40,15 +40,14 @@ pub fn template_id(x: &str) -> String {
     )
 }
 
-/// Builds the `templates` table: one row per template with a sample prompt,
+/// The query of the `templates` table: one row per template with a sample prompt,
 /// its normalised text, volumes and span, and whether any of its requests
 /// sent tools or an image (the classifier's request-shape votes). The sample is the least prompt,
 /// not any one: the classifier labels the template from it, so an arbitrary
 /// pick made the categories differ between two builds of the same evidence.
 pub fn create_templates() -> String {
     format!(
-        "CREATE OR REPLACE TABLE templates AS
-         SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen,
+        "SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen,
                 with_tools, with_image
          FROM (
            SELECT template_id, min(prompt) AS sample_prompt, count(*) AS exchanges,
@@ -56,10 +55,13 @@ pub fn create_templates() -> String {
                   bool_or(coalesce(tool_count, 0) > 0) AS with_tools,
                   bool_or(coalesce(has_image, false)) AS with_image
            FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id
-         );",
+         )",
         normalise_prompt("sample_prompt")
     )
 }
+
+/// The free-text columns of `templates`, stored compressed.
+pub const TEMPLATE_TEXT: &[&str] = &["sample_prompt", "normalized"];
 
 /// Templates that can link accounts: used by two or more accounts and not
 /// a short generic turn ("continue", "thanks", "make it shorter", "继续"),

@@ -110,8 +110,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "replaying {} statements on a bare DuckDB connection",
                 report.statements.len()
             );
-            let conn = duckdb::Connection::open(&bare)?;
-            case::configure(&conn, &bare)?;
+            let conn = case::new_database(&bare)?;
             let started = Instant::now();
             for sql in &report.statements {
                 conn.execute_batch(sql)
@@ -131,6 +130,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             );
             println!("same SQL on bare DuckDB:    {t_bare:.1} s");
             println!("ratio:                      {:.2}x", t_ours / t_bare);
+            let evidence: u64 = src
+                .files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum();
+            let case_size = std::fs::metadata(&ours)?.len();
+            println!(
+                "case file:                  {:.1} MB for {:.1} MB of evidence ({:.2}x)",
+                case_size as f64 / 1e6,
+                evidence as f64 / 1e6,
+                case_size as f64 / evidence.max(1) as f64
+            );
         }
         Bench::Summary { case, runs } => {
             let mut times = Vec::new();

@@ -223,6 +223,18 @@ pub fn case_location(source: &Path) -> PathBuf {
     }
 }
 
+/// A new DuckDB file at `path`, configured as ours, in the current storage
+/// format: ZSTD for long text and the newer compression methods are only
+/// written at it (cases are read by the DuckDB built into distillscope).
+pub fn new_database(path: &Path) -> StoreResult<Connection> {
+    let config = Config::default()
+        .with("storage_compatibility_version", "latest")
+        .at(path, "cannot configure DuckDB")?;
+    let conn = Connection::open_with_flags(path, config).at(path, "cannot create the case file")?;
+    configure(&conn, path)?;
+    Ok(conn)
+}
+
 /// A case file being built under a temporary name.
 pub struct CaseBuilder {
     /// Where the finished case will be.
@@ -256,8 +268,7 @@ impl CaseBuilder {
         let tmp_path = dir.join(format!(".{file_name}.partial-{}", std::process::id()));
         remove_db_files(&tmp_path);
         sweep_stale_partials(dir, &file_name);
-        let conn = Connection::open(&tmp_path).at(&tmp_path, "cannot create the case file")?;
-        configure(&conn, &tmp_path)?;
+        let conn = new_database(&tmp_path)?;
         Ok(CaseBuilder {
             final_path: final_path.into(),
             tmp_path,

@@ -146,14 +146,16 @@ pub fn load_tables(
     } else {
         ""
     };
-    run.exec(
+    run.create_table_compressed(
         "cannot load exchanges",
+        "exchanges",
         &format!(
-            "CREATE TABLE exchanges AS SELECT {} FROM (SELECT {} FROM {}) n {join};",
+            "SELECT {} FROM (SELECT {} FROM {}) n {join}",
             outer.join(", "),
             normalize::select_list(&resolved),
             exchanges.relation
         ),
+        &["prompt"],
     )?;
     if enrich {
         run.exec("dropping IP lookups", "DROP TABLE ip_info;")?;
