@@ -436,16 +436,27 @@ fn a_large_json_lines_log_streams_in_batches_and_a_late_bad_line_is_named() {
         "--out",
         case.to_str().unwrap(),
     ];
-    let run = cli(&args);
-    assert!(!run.ok);
-    assert!(run.stderr.contains("line 44321"), "{}", run.stderr);
-    assert!(run.stderr.contains("big.jsonl"), "{}", run.stderr);
+    refused_then_imported(&args, &["line 44321", "big.jsonl"], &case, || {
+        write(None);
+    });
+}
+
+/// Runs `args`, which must fail naming every needle and leave no case;
+/// then, after `mend`, must import 45,000 exchanges (every batch once).
+fn refused_then_imported(
+    args: &[&str],
+    needles: &[&str],
+    case: &std::path::Path,
+    mend: impl FnOnce(),
+) {
+    let run = cli(args);
+    assert_refused(&run, needles);
     assert!(!case.exists(), "nothing half-imported");
-    write(None);
-    let run = cli(&args);
+    mend();
+    let run = cli(args);
     assert!(run.ok, "{}", run.stderr);
     assert_eq!(
-        query_one::<i64>(&case, "SELECT count(*) FROM exchanges"),
+        query_one::<i64>(case, "SELECT count(*) FROM exchanges"),
         45_000,
         "every batch staged once"
     );
@@ -612,4 +623,45 @@ fn a_table_with_other_column_names_says_what_would_open_it_and_remembers_the_map
     );
     let s = summary_json(&table, &[]);
     assert_eq!(s["exchanges"], 2);
+}
+
+#[test]
+fn a_large_parquet_export_streams_in_batches_and_a_late_bad_row_is_named() {
+    // A LiteLLM export as Parquet with more rows than one batch (20,000).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("spend.parquet");
+    let write = |bad_at: i64| {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "COPY (SELECT 'req-' || i AS request_id, 'acompletion' AS call_type,
+                          CASE WHEN i = {bad_at} THEN 'not a time'
+                               ELSE strftime(TIMESTAMP '2026-05-03' + INTERVAL (i) SECOND, '%Y-%m-%dT%H:%M:%SZ') END AS startTime,
+                          'u_' || (i % 37) AS \"user\", 'model-x' AS model,
+                          '{{\"messages\": [{{\"role\": \"user\", \"content\": \"task ' || (i % 11) || '\"}}]}}' AS proxy_server_request
+                   FROM range(1, 45001) r(i)) TO '{}' (FORMAT parquet)",
+            log.to_str().unwrap().replace('\'', "''")
+        ))
+        .unwrap();
+    };
+    write(44_321);
+    let case = dir.path().join("spend.case.duckdb");
+    let args = [
+        "import",
+        "-q",
+        log.to_str().unwrap(),
+        "--out",
+        case.to_str().unwrap(),
+    ];
+    refused_then_imported(&args, &["44321", "spend.parquet"], &case, || write(-1));
+    assert_eq!(
+        query_one::<i64>(&case, "SELECT count(DISTINCT account_id) FROM exchanges"),
+        37
+    );
+    assert_eq!(
+        query_one::<String>(
+            &case,
+            "SELECT prompt FROM exchanges WHERE exchange_id = 'req-44321'"
+        ),
+        "task 2"
+    );
 }

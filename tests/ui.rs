@@ -513,6 +513,25 @@ fn the_export_dialog_writes_a_pack_that_verifies() {
     let v = distillscope::export::manifest::verify(&out).expect("a pack");
     assert!(v.is_intact(), "{}", v.report());
     assert_eq!(v.intact.len(), 13);
+    // The Overview's chain of custody shows the edit and the export at
+    // once, without reopening the case.
+    let actions: Vec<String> = h
+        .state()
+        .session()
+        .unwrap()
+        .custody
+        .iter()
+        .map(|c| c.action.clone())
+        .collect();
+    assert!(actions.iter().any(|a| a == "edited"), "{actions:?}");
+    assert!(
+        actions.iter().any(|a| a == "exported evidence pack"),
+        "{actions:?}"
+    );
+    show(&mut h, View::Overview);
+    h.get_by_label_contains("Chain of custody (").click();
+    h.run_steps(2);
+    h.get_by_label("exported evidence pack");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct CaseWork {
     casebook: Casebook,
     /// Bumped by every change, so views that show campaigns redraw.
     pub revision: u64,
+    /// Bumped when a save or an export lands in the case file (either may
+    /// add to the chain of custody).
+    pub written: u64,
     writer: Option<QueryWorker>,
     case_path: PathBuf,
     meta: CaseMeta,
@@ -83,6 +86,7 @@ impl CaseWork {
             saves: Vec::new(),
             export: None,
             exported: None,
+            written: 0,
             facts: Slot::default(),
             audit: Slot::default(),
         }
@@ -240,9 +244,13 @@ impl CaseWork {
     /// Takes arrived answers; returns the errors to show.
     pub fn poll(&mut self) -> Vec<String> {
         let mut errors = Vec::new();
+        let mut written = 0;
         self.saves.retain(|r| match r.poll() {
             Poll::Pending => true,
-            Poll::Ready(Ok(())) => false,
+            Poll::Ready(Ok(())) => {
+                written += 1;
+                false
+            }
             Poll::Ready(Err(e)) => {
                 errors.push(format!(
                     "The change could not be saved in the case file: {e:#}"
@@ -258,6 +266,7 @@ impl CaseWork {
             match job.reply.poll() {
                 Poll::Pending => {}
                 Poll::Ready(r) => {
+                    written += u64::from(r.is_ok());
                     self.exported = Some(r.map_err(|e| format!("{e:#}")));
                     self.export = None;
                 }
@@ -267,6 +276,7 @@ impl CaseWork {
                 }
             }
         }
+        self.written += written;
         errors.extend([self.facts.poll(), self.audit.poll()].into_iter().flatten());
         errors
     }

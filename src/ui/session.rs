@@ -70,6 +70,9 @@ pub struct Session {
     pub scan_progress: Progress,
     /// The accounts a selection of days and categories covers.
     pub selection_accounts: Slot<Selection, Vec<String>>,
+    /// The chain of custody read again after the case was written (an
+    /// edit, an exported pack), keyed by `CaseWork::written`.
+    custody_log: Slot<u64, Vec<crate::case::store::CustodyEntry>>,
 }
 
 impl Session {
@@ -133,6 +136,7 @@ impl Session {
             scan: Slot::default(),
             scan_progress: Progress::default(),
             selection_accounts: Slot::default(),
+            custody_log: Slot::default(),
         }
     }
 
@@ -426,6 +430,25 @@ impl Session {
             .flatten(),
         );
         errors.extend(self.work.poll());
+        // What was written may have added to the chain of custody: read it
+        // again (on the query worker) so the Overview shows it.
+        let written = self.work.written;
+        if written > 0 {
+            self.ask(
+                |s| &mut s.custody_log,
+                written,
+                false,
+                crate::case::store::custody,
+            );
+        }
+        errors.extend(self.custody_log.poll());
+        if let Some(log) = self
+            .custody_log
+            .value()
+            .filter(|log| log.len() != self.custody.len())
+        {
+            self.custody = log.as_ref().clone();
+        }
         errors
     }
 
@@ -444,6 +467,7 @@ impl Session {
             || self.graph.is_loading()
             || self.scan.is_loading()
             || self.selection_accounts.is_loading()
+            || self.custody_log.is_loading()
             || self.work.is_busy()
             || !self.blocks.pending.is_empty()
     }

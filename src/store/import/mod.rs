@@ -300,39 +300,112 @@ fn parse_line(path: &Path, line_no: usize, line: &str) -> StoreResult<Record> {
         })
 }
 
-/// Reads a CSV or Parquet table through DuckDB as one JSON object per row.
-pub fn read_table_records(run: &SqlRunner<'_>, path: &Path) -> StoreResult<Vec<Record>> {
+/// The text values of a result column (DuckDB hands VARCHAR to Arrow as
+/// one of three string layouts).
+fn text_column(col: &dyn duckdb::arrow::array::Array) -> Vec<Option<String>> {
+    use duckdb::arrow::array::AsArray as _;
+    use duckdb::arrow::datatypes::DataType;
+    match col.data_type() {
+        DataType::Utf8 => col
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect(),
+        DataType::LargeUtf8 => col
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect(),
+        DataType::Utf8View => col
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect(),
+        _ => vec![None; col.len()],
+    }
+}
+
+/// Reads a CSV or Parquet table through DuckDB as one JSON object per row,
+/// streamed in batches of [`BATCH_LINES`] rows handed to `each`, so memory
+/// stays bounded whatever the table's size. The query runs on a second
+/// connection (the caller appends on the first). Progress follows the rows
+/// read (of the row count Parquet declares; for CSV the count read so far).
+pub fn for_each_table_batch(
+    run: &SqlRunner<'_>,
+    path: &Path,
+    each: &mut dyn FnMut(Vec<Record>) -> StoreResult<()>,
+) -> StoreResult<()> {
     let p = literal(&path.to_string_lossy());
-    let relation = match super::source::format_from_name(path) {
-        Some(super::source::FileFormat::Parquet) => format!("read_parquet({p})"),
-        _ => format!("read_csv({p}, header = true, all_varchar = true)"),
+    let parquet = super::source::format_from_name(path) == Some(super::source::FileFormat::Parquet);
+    let relation = if parquet {
+        format!("read_parquet({p})")
+    } else {
+        format!("read_csv({p}, header = true, all_varchar = true)")
     };
-    let mut stmt = run
-        .conn
+    let reader = run.conn.try_clone().at(path, "cannot read the table")?;
+    run.progress.interrupt_on_cancel(&reader);
+    let total: Option<i64> = if parquet {
+        reader
+            .query_row(
+                &format!("SELECT sum(num_rows) FROM parquet_file_metadata({p})"),
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+    } else {
+        None
+    };
+    let mut stmt = reader
         .prepare(&format!(
             "SELECT CAST(to_json(t) AS VARCHAR) FROM {relation} t"
         ))
         .at(path, "cannot read the table")?;
-    let rows: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .at(path, "cannot read the table")?
-        .collect::<Result<_, _>>()
-        .at(path, "cannot read the table")?;
-    rows.into_par_iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let value: Value = serde_json::from_str(&text).map_err(|e| StoreError::BadValue {
-                path: path.into(),
-                column: "(row)".into(),
-                row: format!("row {}", i + 1),
-                problem: e.to_string(),
-            })?;
-            Ok(Record {
-                line: i as u64 + 1,
-                value,
+    // Executes as a stream: DuckDB hands over one chunk at a time.
+    drop(stmt.stream_arrow([]).at(path, "cannot read the table")?);
+    let mut batch: Vec<(u64, String)> = Vec::with_capacity(BATCH_LINES);
+    let mut row = 0u64;
+    let flush = |batch: &mut Vec<(u64, String)>,
+                 each: &mut dyn FnMut(Vec<Record>) -> StoreResult<()>| {
+        let records = std::mem::take(batch)
+            .into_par_iter()
+            .map(|(line, text)| {
+                let value: Value =
+                    serde_json::from_str(&text).map_err(|e| StoreError::BadValue {
+                        path: path.into(),
+                        column: "(row)".into(),
+                        row: format!("row {line}"),
+                        problem: e.to_string(),
+                    })?;
+                Ok(Record { line, value })
             })
-        })
-        .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        each(records)
+    };
+    while let Some(chunk) = stmt.step().at(path, "cannot read the table")? {
+        for text in text_column(chunk.column(0).as_ref()) {
+            row += 1;
+            if let Some(text) = text {
+                batch.push((row, text));
+            }
+        }
+        if batch.len() >= BATCH_LINES {
+            flush(&mut batch, each)?;
+            match total {
+                Some(t) if t > 0 => run.progress.set_fraction(row as f32 / t as f32),
+                _ => run.progress.stage(&format!(
+                    "Reading {}: {row} rows",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ))?,
+            }
+            run.progress.check()?;
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, each)?;
+    }
+    Ok(())
 }
 
 /// Reads the first non-empty line (or bytes) of a file, for sniffing.
@@ -362,9 +435,9 @@ pub fn sniff(path: &Path) -> StoreResult<LogFormat> {
 }
 
 /// Maps one file's records to rows and hands them to `append` batch by
-/// batch: LiteLLM and Bedrock JSON Lines stream in bounded memory; CSV and
-/// Parquet tables and OTLP documents (whose spans refer to each other) are
-/// read whole.
+/// batch: LiteLLM and Bedrock JSON Lines and LiteLLM CSV and Parquet exports
+/// stream in bounded memory; OTLP documents (whose spans refer to each
+/// other) are read whole.
 pub fn map_file(
     run: &SqlRunner<'_>,
     path: &Path,
@@ -385,8 +458,9 @@ pub fn map_file(
     match (format, table) {
         (LogFormat::Litellm, Some(table)) => {
             super::source::check_magic(path, table)?;
-            let records = read_table_records(run, path)?;
-            append(&map_records(&records, litellm::map))
+            for_each_table_batch(run, path, &mut |records| {
+                append(&map_records(&records, litellm::map))
+            })
         }
         (LogFormat::Litellm, None) => for_each_json_batch(path, run.progress, &mut |records| {
             append(&map_records(&records, litellm::map))
