@@ -694,3 +694,43 @@ fn demo_scan_finds_every_campaign_and_no_hard_negative() {
         .collect();
     assert_eq!(campaign_ids.len(), 4, "each campaign attributed apart");
 }
+
+#[test]
+fn a_second_scan_takes_the_features_kept_in_the_case_and_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write_incident(&logs);
+    let opts = OpenOptions {
+        for_work: true,
+        ..Default::default()
+    };
+    let scan = |cfg: &DetectConfig| {
+        // A connection of its own each time (the app's next session):
+        // nothing of an earlier scan's temporary tables is left.
+        let case = pipeline::open(&logs, &opts, &Progress::default()).expect("open");
+        detect::scan(&case.conn, &case.path, cfg, &Progress::default()).expect("scan")
+    };
+    let stages = |s: &Scan| -> Vec<String> { s.timings.iter().map(|(n, _)| n.clone()).collect() };
+    let first = scan(&DetectConfig::default());
+    assert!(stages(&first).contains(&"read features (DuckDB)".to_owned()));
+    let second = scan(&DetectConfig::default());
+    assert!(
+        stages(&second).contains(&"features kept in the case".to_owned()),
+        "{:?}",
+        stages(&second)
+    );
+    // The same answer to the digit (Debug prints NaN alike, where == cannot).
+    let answer = |s: &Scan| {
+        format!(
+            "{:?}",
+            (&s.features, &s.accounts, &s.clusters, &s.campaigns)
+        )
+    };
+    assert_eq!(answer(&first), answer(&second));
+    // Other settings are other features: read from the log again.
+    let mut other = DetectConfig::default();
+    other.lists.hosting_asn_words.push_str("|examplehost");
+    let third = scan(&other);
+    assert!(stages(&third).contains(&"read features (DuckDB)".to_owned()));
+}

@@ -17,7 +17,7 @@ use crate::analysis::views::query_rows;
 use crate::store::error::StoreResult;
 
 /// Where a release came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReleaseSource {
     /// An event in the evidence's events table.
     Declared,
@@ -39,7 +39,7 @@ pub struct ModelRelease {
 }
 
 /// A release-like event that names no logged model.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedEvent {
     /// Seconds since the epoch.
     pub ts: i64,

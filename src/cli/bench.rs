@@ -57,6 +57,12 @@ pub enum Bench {
         /// The case file.
         case: PathBuf,
     },
+    /// Scan a case as the app does (writable, the features kept in the
+    /// case): once with the kept features dropped, then once more.
+    Scan {
+        /// The case file.
+        case: PathBuf,
+    },
     /// Time opening a case to the first complete frame of the real app,
     /// then frames of the accounts table while scrolling (headless).
     Frames {
@@ -163,6 +169,31 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Bench::Views { case, runs } => super::bench_ui::views(case, *runs)?,
         Bench::Frames { case, frames } => super::bench_ui::frames(case, *frames)?,
         Bench::Graph { case } => super::bench_graph::graph(case)?,
+        Bench::Scan { case } => {
+            let opened = Case::open_for_work(case)?;
+            opened
+                .conn
+                .execute_batch("DROP TABLE IF EXISTS scan_features;")?;
+            let cfg = crate::analysis::detect::config::DetectConfig::default();
+            for pass in ["features read from the log", "features kept in the case"] {
+                let started = Instant::now();
+                let scan = crate::analysis::detect::scan(
+                    &opened.conn,
+                    &opened.path,
+                    &cfg,
+                    &stderr_progress(true),
+                )?;
+                println!(
+                    "scan, {pass}: {:.1} s ({} accounts, {} flagged)",
+                    started.elapsed().as_secs_f64(),
+                    scan.accounts.len(),
+                    scan.flagged_count()
+                );
+                for (stage, secs) in &scan.timings {
+                    println!("  {stage:<32} {secs:>7.2} s");
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -26,7 +26,18 @@ pub fn sample_case() -> PathBuf {
         pipeline::open(&sample, &opts, &Progress::default()).expect("build the sample case");
         // Add the (empty) campaign tables now, so the apps that open it for
         // work in parallel tests change nothing in it.
-        drop(distillscope::store::case::Case::open_for_work(&case).expect("open for work"));
+        let opened = distillscope::store::case::Case::open_for_work(&case).expect("open for work");
+        // Keep the scan's features now, as the app's first scan would: the
+        // apps of parallel tests then only read them (none writes the file
+        // another is reading).
+        use distillscope::analysis::detect::{self, config};
+        let text = config::DetectConfig::text_with_network_marks(
+            config::DEFAULT_CONFIG,
+            &Default::default(),
+        );
+        let cfg = config::DetectConfig::parse(&text).expect("the shipped settings");
+        detect::scan(&opened.conn, &opened.path, &cfg, &Progress::default()).expect("scan");
+        drop(opened);
         case
     })
     .clone()

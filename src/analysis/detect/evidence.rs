@@ -18,7 +18,7 @@ use crate::analysis::views::query_rows;
 use crate::store::error::StoreResult;
 
 /// What the case holds, counted once per scan.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Inputs {
     /// Accounts in the log.
     pub accounts: u64,

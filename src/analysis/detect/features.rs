@@ -19,7 +19,7 @@ use crate::store::schema::literal;
 pub type Seconds = i64;
 
 /// A model release from the events table, with the model it names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Release {
     /// When it was released.
     pub ts: Seconds,
@@ -32,11 +32,12 @@ pub struct Release {
     /// The population's move: the mean over accounts active in the window
     /// of their share of requests on the new model (each account counts
     /// once, so heavy users, a campaign above all, do not set the baseline).
+    #[serde(with = "super::cache::f64_bits")]
     pub population_share: f64,
 }
 
 /// What the scan knows about one account before scoring.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountFacts {
     /// Requests.
     pub exchanges: u64,
@@ -57,20 +58,28 @@ pub struct AccountFacts {
     /// Distinct addresses.
     pub ips: u32,
     /// Share of requests from hosting networks.
+    #[serde(with = "super::cache::f64_bits")]
     pub hosting_share: f64,
     /// Share of requests from unsupported regions.
+    #[serde(with = "super::cache::f64_bits")]
     pub unsupported_share: f64,
     /// Share of requests on scripted templates.
+    #[serde(with = "super::cache::f64_bits")]
     pub scripted_share: f64,
     /// Share of requests in targeted capabilities.
+    #[serde(with = "super::cache::f64_bits")]
     pub targeted_share: f64,
     /// Share of elicitation requests.
+    #[serde(with = "super::cache::f64_bits")]
     pub elicitation_share: f64,
     /// Output tokens per input token.
+    #[serde(with = "super::cache::f64_bits")]
     pub output_ratio: f64,
     /// Entropy of the hour of day (bits).
+    #[serde(with = "super::cache::f64_bits")]
     pub hour_entropy: f64,
     /// Median seconds between requests (NaN with fewer than two).
+    #[serde(with = "super::cache::f64_bits")]
     pub median_gap: f64,
     /// Per release: requests in the window and those on the new model.
     pub release_requests: Vec<(u32, u32)>,
@@ -85,7 +94,7 @@ pub struct AccountFacts {
 pub type TemplateUse = (u32, u32, u32);
 
 /// Everything read from the case for a scan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     /// Account ids, sorted.
     pub accounts: Vec<String>,
@@ -111,7 +120,7 @@ pub struct Features {
 }
 
 /// One autonomous system of the log and how the scan read it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkKind {
     /// AS number, when the log has one.
     pub asn: Option<i64>,
@@ -123,6 +132,17 @@ pub struct NetworkKind {
     pub hosting: bool,
     /// Why ("name says \"cloud\"", "known provider \"amazon\"", "analyst: hosting").
     pub reason: String,
+}
+
+/// Numbers the accounts in id order (`detect_account`, a temporary table
+/// the scan's later SQL joins on): the order of [`Features::accounts`].
+pub fn number_accounts(conn: &Connection, path: &Path) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE detect_account AS
+         SELECT account_id, (row_number() OVER (ORDER BY account_id) - 1)::INTEGER AS idx
+         FROM account_summary;",
+    )
+    .at(path, "numbering accounts for the scan")
 }
 
 /// SQL list of text literals (`NULL` when empty, so `IN (NULL)` matches nothing).
@@ -147,12 +167,7 @@ pub fn read(
 ) -> StoreResult<Features> {
     let l = &cfg.lists;
     progress.stage("Numbering accounts")?;
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE detect_account AS
-         SELECT account_id, (row_number() OVER (ORDER BY account_id) - 1)::INTEGER AS idx
-         FROM account_summary;",
-    )
-    .at(path, "numbering accounts for the scan")?;
+    number_accounts(conn, path)?;
     let ctx = "reading account volumes and sign-up records";
     let (easy_paths, other_paths) = easy_paths(conn, path, cfg)?;
     temp_table(

@@ -5,6 +5,7 @@
 //! one row per account or per cluster.
 
 pub mod attribution;
+pub mod cache;
 pub mod config;
 pub mod evidence;
 pub mod explain;
@@ -193,8 +194,26 @@ pub fn scan(
         timings.push((name.to_owned(), t.elapsed().as_secs_f64()));
         *t = Instant::now();
     };
-    let features = features::read(conn, path, cfg, progress)?;
-    lap("read features (DuckDB)", &mut t, &mut timings);
+    // The features kept in the case while what they depend on is unchanged.
+    let key = cache::key(conn, path, cfg)?;
+    let features = match cache::load(conn, &key) {
+        Some(kept) => {
+            // The later SQL joins on the numbering the reading makes.
+            features::number_accounts(conn, path)?;
+            lap("features kept in the case", &mut t, &mut timings);
+            kept
+        }
+        None => {
+            let read = features::read(conn, path, cfg, progress)?;
+            lap("read features (DuckDB)", &mut t, &mut timings);
+            // A read-only case is scanned again next time; nothing is lost.
+            if let Err(e) = cache::store(conn, path, &key, &read) {
+                log::info!("the scan's features are not kept: {e}");
+            }
+            lap("keep features in the case", &mut t, &mut timings);
+            read
+        }
+    };
     // Flag on the kinds of evidence this case can show.
     let availability = evidence::Availability::assess(&features.inputs, cfg);
     let mut effective = cfg.clone();
