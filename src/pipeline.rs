@@ -74,7 +74,7 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
             drop(case);
             return rebuild_from_record(path, &meta, reason, opts, progress);
         }
-        check_evidence(&case, opts)?;
+        check_evidence(&case, opts, None)?;
         let case = relabel_if_needed(case, opts, progress)?;
         return reopen(case, opts);
     }
@@ -107,7 +107,7 @@ pub fn open(path: &Path, opts: &OpenOptions, progress: &Progress) -> StoreResult
         match Case::open(&case_path, false) {
             Ok(existing) => match rebuild_reason(&existing, opts)? {
                 None => {
-                    check_evidence(&existing, opts)?;
+                    check_evidence(&existing, opts, Some(&source))?;
                     let case = relabel_if_needed(existing, opts, progress)?;
                     return reopen(case, opts);
                 }
@@ -288,10 +288,11 @@ fn is_import(meta: &CaseMeta) -> bool {
 }
 
 /// The evidence check, unless the analyst accepted a changed evidence file
-/// (a missing one is never accepted). A folder of logs is listed again:
-/// a log that arrived since (tomorrow's export) is reported, so the case
-/// never silently leaves it out.
-fn check_evidence(case: &Case, opts: &OpenOptions) -> StoreResult<()> {
+/// (a missing one is never accepted). A folder of logs is listed again
+/// (`listed`: the source as just detected, so its files are not read
+/// twice): a log that arrived since (tomorrow's export) is reported, so
+/// the case never silently leaves it out.
+fn check_evidence(case: &Case, opts: &OpenOptions, listed: Option<&Source>) -> StoreResult<()> {
     match case.check_evidence() {
         Err(StoreError::EvidenceChanged { .. }) if opts.accept_changed_evidence => return Ok(()),
         other => other?,
@@ -300,12 +301,18 @@ fn check_evidence(case: &Case, opts: &OpenOptions) -> StoreResult<()> {
     if opts.accept_changed_evidence || !is_import(meta) || !meta.source_path.is_dir() {
         return Ok(());
     }
-    let (logs, _) = crate::store::recognise::log_files(&meta.source_path)?;
-    let known: std::collections::HashSet<&Path> =
-        meta.evidence.iter().map(|f| f.path.as_path()).collect();
+    let logs = match listed {
+        Some(source) if source.kind == SourceKind::Logs => source.files.clone(),
+        _ => crate::store::recognise::log_files(&meta.source_path)?.0,
+    };
+    let known: std::collections::HashSet<PathBuf> = meta
+        .evidence
+        .iter()
+        .map(|f| std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone()))
+        .collect();
     let added: Vec<PathBuf> = logs
         .into_iter()
-        .filter(|p| !known.contains(p.as_path()))
+        .filter(|p| !known.contains(&std::path::absolute(p).unwrap_or_else(|_| p.clone())))
         .collect();
     if added.is_empty() {
         Ok(())

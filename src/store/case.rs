@@ -182,21 +182,14 @@ pub fn workspace_case_path(source: &Path) -> Option<PathBuf> {
     Some(workspace_dir()?.join(format!("{stem}-{tag}{CASE_SUFFIX}")))
 }
 
-/// Whether a new file can be made in `dir` (tried, not guessed from mode
-/// bits: root, read-only mounts and ACLs all decide).
-fn can_write_in(dir: &Path) -> bool {
-    let probe = dir.join(format!(".distillscope-probe-{}", std::process::id()));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            true
-        }
-        Err(_) => false,
-    }
+/// Tries to make (and removes) a file in `dir`: whether the folder can be
+/// written is tried, not guessed from mode bits (root, read-only mounts and
+/// ACLs all decide).
+fn probe_write(dir: &Path) -> std::io::Result<()> {
+    tempfile::Builder::new()
+        .prefix(".distillscope-probe")
+        .tempfile_in(dir)
+        .map(drop)
 }
 
 /// Where the case of `source` is or goes: beside the evidence, or in the
@@ -214,7 +207,7 @@ pub fn case_location(source: &Path) -> PathBuf {
         return ws;
     }
     let folder = beside.parent().unwrap_or(Path::new("."));
-    if can_write_in(folder) {
+    if probe_write(folder).is_ok() {
         return beside;
     }
     match ws.parent().map(std::fs::create_dir_all) {
@@ -252,10 +245,7 @@ impl CaseBuilder {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let probe = tempfile::Builder::new()
-            .prefix(".distillscope-probe")
-            .tempfile_in(dir);
-        if let Err(e) = probe {
+        if let Err(e) = probe_write(dir) {
             return Err(StoreError::CaseNotWritable {
                 path: final_path.into(),
                 reason: e.to_string(),
