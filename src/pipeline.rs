@@ -371,9 +371,15 @@ fn choose_taxonomy(opts: &OpenOptions, meta: Option<&CaseMeta>) -> StoreResult<T
             .unwrap_or_else(|| "assets/taxonomy.toml".into()),
         reason: e.to_string(),
     })?;
+    // The model the taxonomy votes with is part of what labelled the case.
+    let mut fingerprinted = text.into_bytes();
+    if taxonomy.model.is_some() {
+        fingerprinted
+            .extend_from_slice(crate::analysis::prompt_model::PromptModel::builtin_bytes());
+    }
     Ok(TaxonomyChoice {
         taxonomy,
-        sha256: fingerprint::sha256_bytes(text.as_bytes()),
+        sha256: fingerprint::sha256_bytes(&fingerprinted),
         file,
     })
 }
@@ -883,5 +889,10 @@ pub fn relabel_into_temp(case: &Case, taxonomy: &Taxonomy) -> StoreResult<()> {
                 .replace("TABLE template_labels", "TEMP TABLE labels_override"),
         )
         .at(&case.path, "labelling templates")?;
-    derive::write_labels(&case.conn, &case.path, "labels_override", &labels)
+    derive::write_labels(
+        &case.conn,
+        &case.path,
+        derive::LabelTable::Temp("labels_override"),
+        &labels,
+    )
 }

@@ -146,6 +146,30 @@ fn duckdb_evidence_is_opened_read_only_and_never_changes() {
         "{}",
         &csv[..200]
     );
+    // Another taxonomy labels this output only, on the case as it is
+    // (read-only): every template in one category by a rule of its own.
+    let tax = dir.path().join("one.toml");
+    std::fs::write(
+        &tax,
+        "[[category]]\nid = 'general_chat'\ndescription = 'all'\nrules = [{ id = 'all.any', weight = 1, pattern = '.' }]\n",
+    )
+    .unwrap();
+    let out2 = dir.path().join("cats2.csv");
+    let run = unchanged(std::slice::from_ref(&db), || {
+        cli(&[
+            "classify",
+            db.to_str().unwrap(),
+            "--taxonomy",
+            tax.to_str().unwrap(),
+            "--out",
+            out2.to_str().unwrap(),
+            "-q",
+        ])
+    });
+    assert!(run.ok, "{}", run.stderr);
+    let csv = std::fs::read_to_string(&out2).unwrap();
+    assert_eq!(csv.lines().count(), 501);
+    assert!(csv.contains("e0,general_chat,all.any"), "{}", &csv[..200]);
 }
 
 #[test]

@@ -94,7 +94,7 @@ fn clicking_a_category_selects_it_everywhere() {
     let with_category = accounts_total(&h);
     assert!(with_category < 5218, "{with_category}");
     show(&mut h, View::Exchanges);
-    h.get_by_label("1–200 of 29,165 exchanges");
+    h.get_by_label("1–200 of 30,321 exchanges");
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub fn derive_labelled(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<
     let rows = read_templates(run.conn, run.file)?;
     let labels = label_templates(taxonomy, &rows);
     run.exec("creating template labels", sql::CREATE_TEMPLATE_LABELS)?;
-    write_labels(run.conn, run.file, "template_labels", &labels)?;
+    write_labels(run.conn, run.file, LabelTable::Case, &labels)?;
     run.exec("creating the labelled view", &sql::create_exchanges_view())?;
 
     run.progress.stage("Aggregating per account and day")?;
@@ -124,15 +124,30 @@ pub fn read_templates(conn: &Connection, file: &Path) -> StoreResult<Vec<Templat
         .at(file, "reading templates")
 }
 
+/// Where template labels are written.
+#[derive(Debug, Clone, Copy)]
+pub enum LabelTable<'a> {
+    /// The case's own `template_labels`.
+    Case,
+    /// A temporary table of this name (labels for one output).
+    Temp(&'a str),
+}
+/// temporary one with the same columns).
 /// Appends labels to an existing label table (`template_labels` or a
 /// temporary one with the same columns).
 pub fn write_labels(
     conn: &Connection,
     file: &Path,
-    table: &str,
+    table: LabelTable,
     labels: &[TemplateLabel],
 ) -> StoreResult<()> {
-    let mut app = conn.appender(table).at(file, "writing template labels")?;
+    // A temporary table lives in the `temp` catalog; naming it lets a case
+    // opened read-only take labels for one output.
+    let mut app = match table {
+        LabelTable::Case => conn.appender("template_labels"),
+        LabelTable::Temp(name) => conn.appender_to_catalog_and_db(name, "temp", "main"),
+    }
+    .at(file, "writing template labels")?;
     for l in labels {
         app.append_row(params![
             l.template_id,

@@ -6,6 +6,7 @@ pub mod days;
 pub mod derive;
 pub mod detect;
 pub mod graph;
+pub mod prompt_model;
 pub mod releases;
 pub mod selection;
 pub mod sql;

@@ -1,9 +1,13 @@
-//! The capability taxonomy of assets/taxonomy.toml and the rule-based
-//! classifier it drives. Every label comes with the rules that decided it.
+//! The capability taxonomy of assets/taxonomy.toml and the classifier it
+//! drives: keyword rules, the request's shape and, when the file asks for
+//! it, the learned n-gram model of [`super::prompt_model`]. Every label
+//! comes with what decided it (the rules, the model's strongest n-grams).
 
 use std::path::Path;
 
 use regex::RegexSet;
+
+use super::prompt_model::{Prediction, PromptModel};
 
 /// The taxonomy that ships with the tool.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../assets/taxonomy.toml");
@@ -55,11 +59,29 @@ pub struct RequestVote {
     pub weight: f32,
 }
 
+/// How much the learned prompt model (assets/prompt_model.bin) counts.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ModelDef {
+    /// Added to each category's score: this weight times the model's
+    /// probability for it (so at most this much).
+    pub weight: f32,
+    /// When the rules (and the request's shape) already give a category
+    /// at least this score, a specific rule has spoken and the rules
+    /// decide alone; the model decides where they say little.
+    pub rules_decide_at: Option<f32>,
+    /// The model's weight grows with the prompt's length up to this many
+    /// characters: on a short prompt it has few n-grams to go on and leans
+    /// on what most short prompts were in training (chat), so the rules
+    /// count for more there.
+    pub full_weight_chars: Option<usize>,
+}
+
 #[derive(Debug, serde::Deserialize)]
 struct TaxonomyFile {
     category: Vec<CategoryDef>,
     #[serde(default)]
     request: RequestDef,
+    model: Option<ModelDef>,
 }
 
 /// Errors in a taxonomy file.
@@ -87,8 +109,10 @@ pub enum TaxonomyError {
 pub struct Label<'a> {
     /// Winning category id.
     pub category: &'a str,
-    /// The winning category's rules that matched, joined by `+`
-    /// (`default` when nothing matched).
+    /// What decided it: the winning category's rules that matched and the
+    /// request's shape, joined by `+`, then the model's part (`model 93%`
+    /// and its strongest n-grams) and the other categories' rules it
+    /// outvoted (` over a+b`); `default` when nothing matched.
     pub rule: String,
     /// The winning score.
     pub score: f32,
@@ -100,6 +124,10 @@ pub struct Taxonomy {
     pub categories: Vec<CategoryDef>,
     /// Votes from the request's shape (tools, image).
     pub request: RequestDef,
+    /// The learned model's weight, when the file uses it.
+    pub model: Option<ModelDef>,
+    /// For each of the model's classes, the category it votes for.
+    model_categories: Vec<Option<usize>>,
     set: RegexSet,
     /// For each pattern in `set`: (category index, rule index).
     owners: Vec<(usize, usize)>,
@@ -165,9 +193,25 @@ impl Taxonomy {
                 )));
             }
         }
+        let model_categories = match &file.model {
+            Some(m) if !(m.weight.is_finite() && m.weight >= 0.0) => {
+                return Err(TaxonomyError::Invalid(format!(
+                    "model.weight must be a number of zero or more, not {}",
+                    m.weight
+                )));
+            }
+            Some(_) => PromptModel::builtin()
+                .classes()
+                .iter()
+                .map(|c| file.category.iter().position(|d| &d.id == c))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(Taxonomy {
             categories: file.category,
             request: file.request,
+            model: file.model,
+            model_categories,
             set,
             owners,
         })
@@ -176,6 +220,14 @@ impl Taxonomy {
     /// The taxonomy shipped in assets/.
     pub fn builtin() -> Taxonomy {
         Taxonomy::parse(DEFAULT_TAXONOMY).expect("the shipped taxonomy is valid")
+    }
+
+    /// The same taxonomy without its learned model: the rules and the
+    /// request's shape alone (for comparison).
+    pub fn rules_only(mut self) -> Taxonomy {
+        self.model = None;
+        self.model_categories.clear();
+        self
     }
 
     /// Loads a taxonomy file, or the shipped one when `path` is `None`.
@@ -195,6 +247,22 @@ impl Taxonomy {
     /// Category ids in file order.
     pub fn category_ids(&self) -> Vec<&str> {
         self.categories.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    /// The model's part in a label for category `ci`, named only where it
+    /// counted for something: its probability and strongest n-grams.
+    fn model_explains(&self, p: Option<&Prediction<'_>>, ci: usize) -> Option<String> {
+        let p = p?;
+        let k = self.model_categories.iter().position(|c| *c == Some(ci))?;
+        if p.probabilities[k] < 0.2 {
+            return None;
+        }
+        let grams: Vec<String> = p.evidence(k).iter().map(|g| format!("{g:?}")).collect();
+        Some(format!(
+            "model {:.0}% {}",
+            p.probabilities[k] * 100.0,
+            grams.join(" ")
+        ))
     }
 
     /// Classifies one prompt by its text alone.
@@ -224,6 +292,27 @@ impl Taxonomy {
                 shape.push((ci, name));
             }
         }
+        // The learned model: weight x probability for each category.
+        let rules_best = scores.iter().copied().fold(0f32, f32::max);
+        let prediction = self
+            .model
+            .as_ref()
+            .filter(|m| m.weight > 0.0 && m.rules_decide_at.is_none_or(|at| rules_best < at))
+            .map(|def| {
+                let p = PromptModel::builtin().predict(prompt, tools, image);
+                let weight = match def.full_weight_chars {
+                    Some(full) if full > 0 => {
+                        def.weight * (prompt.chars().take(full).count() as f32 / full as f32)
+                    }
+                    _ => def.weight,
+                };
+                for (k, ci) in self.model_categories.iter().enumerate() {
+                    if let Some(ci) = *ci {
+                        scores[ci] += weight * p.probabilities[k];
+                    }
+                }
+                p
+            });
         let mut best = None::<usize>;
         for (ci, &score) in scores.iter().enumerate() {
             if score > 0.0 && best.is_none_or(|b| score > scores[b]) {
@@ -237,16 +326,30 @@ impl Taxonomy {
                 score: 0.0,
             },
             Some(ci) => {
-                let rules: Vec<&str> = matches
+                let rules: Vec<String> = matches
                     .iter()
                     .map(|&m| self.owners[m])
                     .filter(|(c, _)| *c == ci)
                     .map(|(c, r)| self.categories[c].rules[r].id.as_str())
                     .chain(shape.iter().filter(|(c, _)| *c == ci).map(|(_, n)| *n))
+                    .map(str::to_owned)
+                    .chain(self.model_explains(prediction.as_ref(), ci))
                     .collect();
+                // Rules of other categories that matched and were outvoted.
+                let outvoted: Vec<&str> = matches
+                    .iter()
+                    .map(|&m| self.owners[m])
+                    .filter(|(c, _)| *c != ci)
+                    .map(|(c, r)| self.categories[c].rules[r].id.as_str())
+                    .collect();
+                let mut rules = rules.join("+");
+                if !outvoted.is_empty() {
+                    rules.push_str(" over ");
+                    rules.push_str(&outvoted.join("+"));
+                }
                 Label {
                     category: &self.categories[ci].id,
-                    rule: rules.join("+"),
+                    rule: rules,
                     score: scores[ci],
                 }
             }
@@ -266,8 +369,47 @@ mod tests {
         assert!(l.rule.contains("se.code_block"), "{}", l.rule);
         let l = t.classify("hello there");
         assert_eq!(l.category, "general_chat");
-        let l = t.classify("zzz qqq");
+        // By the rules alone, a prompt no rule matches is general chat by
+        // default; the model always has an opinion, and it is named.
+        let rules = Taxonomy::builtin().rules_only();
+        let l = rules.classify("zzz qqq");
         assert_eq!((l.category, l.rule.as_str()), ("general_chat", "default"));
+        let l = t.classify("Write a short poem about the sea for my grandmother's birthday card");
+        assert_eq!(l.category, "writing", "{}", l.rule);
+        assert!(l.rule.contains("model "), "{}", l.rule);
+        // A rule the model outvoted is named too.
+        let l = t.classify(
+            "Question: A shop sells 23 apples on Monday and 287 on Tuesday. If each apple costs 3 dollars, how much money did the shop make?\nLet's think step by step.",
+        );
+        assert_eq!(l.category, "math", "{}", l.rule);
+        assert!(l.rule.ends_with(" over cot.step_by_step"), "{}", l.rule);
+    }
+
+    #[test]
+    fn the_model_reads_languages_the_rules_have_no_words_for() {
+        // Hand-written (not from the corpus): a chain-of-thought cue in
+        // Korean, which no rule knows, and Korean small talk that is not.
+        let t = Taxonomy::builtin();
+        let rules = Taxonomy::builtin().rules_only();
+        let prompt = "다음 문제를 단계적으로 생각해서 풀어 주세요. 철수는 사과 3개를 가지고 있었는데 2개를 더 샀습니다.\n답: 차근 차근 생각해봅시다.";
+        let l = t.classify(prompt);
+        assert_eq!(l.category, "reasoning_cot", "{}", l.rule);
+        assert!(l.rule.contains("model "), "{}", l.rule);
+        assert_ne!(rules.classify(prompt).category, "reasoning_cot");
+        let chat = t.classify("안녕하세요, 오늘 기분이 어때요?");
+        assert_eq!(chat.category, "general_chat", "{}", chat.rule);
+    }
+
+    #[test]
+    fn a_taxonomy_without_a_model_section_uses_rules_only() {
+        let text = DEFAULT_TAXONOMY.split("\n[model]").next().expect("text");
+        let t = Taxonomy::parse(text).expect("taxonomy");
+        assert!(t.model.is_none());
+        let bad = format!("{text}\n[model]\nweight = -1.0\n");
+        assert!(matches!(
+            Taxonomy::parse(&bad),
+            Err(TaxonomyError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -281,7 +423,11 @@ mod tests {
             false,
         );
         assert_eq!(with_tools.category, "agentic_tool_use");
-        assert_eq!(with_tools.rule, "request.tools");
+        assert!(
+            with_tools.rule.starts_with("request.tools"),
+            "{}",
+            with_tools.rule
+        );
         let with_image = t.classify_request("What is this?", false, true);
         assert_eq!(with_image.category, "vision_computer_use");
         // Code with tools stays code when its text says so strongly.

@@ -30,7 +30,13 @@ pub struct GenerateArgs {
     /// no accounts, no events, no AS or country), as a real gateway would.
     #[arg(long)]
     pub litellm: bool,
-    /// Output folder (must not exist).
+    /// Write only prompts, not an incident: this many per category for each of the
+    /// four campaigns and for people, as JSON Lines with the category each was
+    /// written for (`--out` names the file). Material for training and checking
+    /// a classifier (benches/real_prompts/train.py).
+    #[arg(long, value_name = "N")]
+    pub prompts: Option<usize>,
+    /// Output folder (must not exist); with --prompts, the file.
     #[arg(long)]
     pub out: PathBuf,
     /// Print no progress.
@@ -40,6 +46,9 @@ pub struct GenerateArgs {
 
 /// Runs `generate`.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+    if let Some(n) = args.prompts {
+        return write_prompts(args, n);
+    }
     let mut recipe = Recipe::new(&args.scale, args.seed, args.variant)
         .with_context(|| format!("unknown scale `{}` (use demo, full or tiny)", args.scale))?;
     recipe.world = match args.world.as_str() {
@@ -63,5 +72,33 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     for (label, n) in &report.per_label {
         println!("  {label:<20} {n:>12}");
     }
+    Ok(())
+}
+
+/// `generate --prompts N`: the labelled prompts as JSON Lines, written to a
+/// temporary file and renamed, so a failed run leaves nothing half-written.
+fn write_prompts(args: &GenerateArgs, per_pair: usize) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    anyhow::ensure!(
+        !args.out.exists(),
+        "{} exists; name a new file",
+        args.out.display()
+    );
+    let rows = generate::prompts::labelled_sample(args.seed, per_pair);
+    let tmp = args.out.with_extension("partial");
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+    );
+    for row in &rows {
+        serde_json::to_writer(&mut w, row)?;
+        w.write_all(b"\n")?;
+    }
+    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&tmp, &args.out)?;
+    println!(
+        "Wrote {} labelled prompts to {}",
+        rows.len(),
+        args.out.display()
+    );
     Ok(())
 }

@@ -49,6 +49,22 @@ impl Cat {
     }
 }
 
+impl Cat {
+    /// Every category, in taxonomy order.
+    pub const ALL: [Cat; 10] = [
+        Cat::Code,
+        Cat::Agent,
+        Cat::Plan,
+        Cat::Cot,
+        Cat::Rubric,
+        Cat::Policy,
+        Cat::Vision,
+        Cat::Math,
+        Cat::Writing,
+        Cat::Chat,
+    ];
+}
+
 /// Who writes the prompt, which decides the template bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Voice {
@@ -627,6 +643,105 @@ fn person(r: &mut Rng, cat: Cat, out: &mut String) -> (bool, i32) {
     }
 }
 
+/// One prompt as the generator writes it, with the category it was
+/// written for.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LabelledPrompt {
+    /// The prompt.
+    pub text: String,
+    /// The taxonomy id its text belongs to.
+    pub category: &'static str,
+    /// The category the generator was asked for (differs from `category`
+    /// only for a coding agent's test-result turns).
+    pub written_as: &'static str,
+    /// Who wrote it: `campaign N`, `person`, `harness`, `homework`, `codingagent`.
+    pub voice: String,
+    /// Tool definitions sent with it.
+    pub tool_count: i32,
+    /// Whether it carried an image.
+    pub has_image: bool,
+}
+
+/// The (voice, category) pairs the generator writes with a category the
+/// text plainly shows: the four campaigns' scripts (no essays or chat),
+/// people (everything), evaluation harnesses, students and a coding agent's
+/// loop. (An internal tool's ticket summaries are left out: they are
+/// written under whatever category its people have.)
+pub fn labelled_voices() -> Vec<(Voice, Cat)> {
+    let mut out = Vec::new();
+    for c in 0u8..4 {
+        for cat in Cat::ALL {
+            if !matches!(cat, Cat::Writing | Cat::Chat) {
+                out.push((Voice::Campaign(c), cat));
+            }
+        }
+    }
+    out.extend(Cat::ALL.map(|cat| (Voice::Person, cat)));
+    out.extend([Cat::Rubric, Cat::Math, Cat::Code, Cat::Cot].map(|cat| (Voice::Harness, cat)));
+    out.extend([Cat::Code, Cat::Math].map(|cat| (Voice::Homework, cat)));
+    out.extend([Cat::Code, Cat::Plan].map(|cat| (Voice::CodingAgent, cat)));
+    out
+}
+
+/// `per_pair` prompts for every pair of [`labelled_voices`], drawn from
+/// `seed`: labelled material for training and checking a classifier
+/// (`distillscope generate --prompts N`, benches/classifier.rs).
+pub fn labelled_sample(seed: u64, per_pair: usize) -> Vec<LabelledPrompt> {
+    let mut out = Vec::new();
+    for (voice, cat) in labelled_voices() {
+        let key = match voice {
+            Voice::Campaign(c) => u64::from(c),
+            Voice::Person => 10,
+            Voice::Homework => 11,
+            Voice::Harness => 12,
+            Voice::CodingAgent => 13,
+            Voice::InternalTool => 14,
+        };
+        let mut r = dist::stream(seed, &[0x006c_6162_656c, key, cat as u64]);
+        for _ in 0..per_pair {
+            let mut text = String::new();
+            let (has_image, tool_count) = write(&mut r, voice, cat, &mut text);
+            // A coding agent's loop reports test results whatever its task:
+            // such a turn is software engineering.
+            let category =
+                if voice == Voice::CodingAgent && text.starts_with("Continue. Tool result") {
+                    Cat::Code.id()
+                } else {
+                    cat.id()
+                };
+            out.push(LabelledPrompt {
+                text,
+                category,
+                written_as: cat.id(),
+                voice: match voice {
+                    Voice::Campaign(c) => format!("campaign {c}"),
+                    v => format!("{v:?}").to_lowercase(),
+                },
+                tool_count,
+                has_image,
+            });
+        }
+    }
+    out
+}
+
+/// How many of `prompts` the taxonomy labels with the category their text
+/// was written for.
+pub fn agreeing(
+    taxonomy: &crate::analysis::taxonomy::Taxonomy,
+    prompts: &[LabelledPrompt],
+) -> usize {
+    prompts
+        .iter()
+        .filter(|p| {
+            taxonomy
+                .classify_request(&p.text, p.tool_count > 0, p.has_image)
+                .category
+                == p.category
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,36 +751,22 @@ mod tests {
     /// category they were written for, for most prompts of every voice.
     #[test]
     fn generated_prompts_classify_as_intended() {
-        let tax = Taxonomy::builtin();
-        let cats = [
-            Cat::Code,
-            Cat::Agent,
-            Cat::Plan,
-            Cat::Cot,
-            Cat::Rubric,
-            Cat::Policy,
-            Cat::Vision,
-            Cat::Math,
-            Cat::Writing,
-            Cat::Chat,
-        ];
-        let voices = [Voice::Campaign(0), Voice::Campaign(3), Voice::Person];
-        for voice in voices {
-            for cat in cats {
-                if matches!(voice, Voice::Campaign(_)) && matches!(cat, Cat::Writing | Cat::Chat) {
-                    continue;
-                }
-                let mut r = dist::stream(7, &[cat as u64]);
-                let mut hits = 0;
-                for _ in 0..200 {
-                    let mut s = String::new();
-                    let (image, tools) = write(&mut r, voice, cat, &mut s);
-                    if tax.classify_request(&s, tools > 0, image).category == cat.id() {
-                        hits += 1;
-                    }
-                }
-                assert!(hits >= 150, "{voice:?} {cat:?}: {hits}/200");
-            }
+        // The shipped classifier (rules and the learned model) labels the
+        // generator's prompts at least as well as the rules alone did:
+        // never more than 5 in 200 fewer per voice and category, and at
+        // least 150 in 200 wherever the rules managed that.
+        let with_model = Taxonomy::builtin();
+        let rules_only = Taxonomy::builtin().rules_only();
+        assert!(rules_only.model.is_none() && with_model.model.is_some());
+        let sample = labelled_sample(7, 200);
+        for pair in sample.chunks(200) {
+            let (before, now) = (agreeing(&rules_only, pair), agreeing(&with_model, pair));
+            let what = format!(
+                "{} {}: {now}/200 (rules alone {before})",
+                pair[0].voice, pair[0].written_as
+            );
+            assert!(now + 5 >= before, "{what}");
+            assert!(now >= 150 || before < 150, "{what}");
         }
     }
 }

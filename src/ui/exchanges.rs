@@ -191,10 +191,9 @@ fn detail(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, row: Option<&ExchangeRow>) {
                         ("Exchange", r.exchange_id.clone()),
                         ("Time (UTC)", days::iso_seconds(r.ts)),
                         ("Model", opt(&r.model).to_owned()),
-                        (
-                            "Category",
-                            format!("{} (rule: {})", r.category, r.category_rule),
-                        ),
+                        ("Category", r.category.clone()),
+                        // The rules, request shape and model that decided it.
+                        ("Decided by", r.category_rule.replace('+', " + ")),
                         ("IP", opt(&r.ip).to_owned()),
                         ("Country", opt(&r.country).to_owned()),
                         ("Network", opt(&r.asn_org).to_owned()),
