@@ -108,7 +108,7 @@ fn main() {
     let gpu_lines = env_or("FRAME_GPU", 1) == 1;
     let opt = DrawOptions {
         colour: Colour::Cluster,
-        show: [true; 9],
+        show: [true; distillscope::analysis::graph::LinkKind::COUNT],
         expanded: &expanded,
         extra: &extra,
         selected: &selected,

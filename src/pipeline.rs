@@ -247,7 +247,7 @@ pub struct Previous {
 /// Why an existing case cannot serve these options, or `None` when it can.
 fn rebuild_reason(existing: &Case, opts: &OpenOptions) -> StoreResult<Option<String>> {
     if opts.rebuild {
-        return Ok(Some("rebuild asked for (--rebuild)".into()));
+        return Ok(Some("rebuild asked for".into()));
     }
     if existing.meta.format != case::CASE_FORMAT {
         return Ok(Some(format!(

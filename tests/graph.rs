@@ -228,3 +228,40 @@ fn clustering_is_deterministic() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// A gateway log names API keys and teams: accounts sending with one key
+/// are linked whenever they used it (a key is a secret, not a moment),
+/// accounts of one team too, and an empty key links nobody.
+#[test]
+fn shared_api_keys_and_teams_link_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let rows = [
+        ("k1_a", "2026-05-01T10:00:00Z", "sk-shared-1", ""),
+        ("k1_b", "2026-05-09T10:00:00Z", "sk-shared-1", ""),
+        ("k1_c", "2026-05-20T10:00:00Z", "sk-shared-1", ""),
+        ("team_a", "2026-05-02T10:00:00Z", "sk-own-a", "team-blue"),
+        ("team_b", "2026-05-03T10:00:00Z", "sk-own-b", "team-blue"),
+        ("nokey_a", "2026-05-04T10:00:00Z", "", ""),
+        ("nokey_b", "2026-05-04T10:00:00Z", "", ""),
+    ];
+    let mut ex = String::from("exchange_id,ts,account_id,api_key_id,org_id,ip,model,prompt\n");
+    for (i, (acct, ts, key, org)) in rows.iter().enumerate() {
+        ex.push_str(&format!(
+            "e{i},{ts},{acct},{key},{org},10.{i}.0.1,m1,question number {i}\n"
+        ));
+    }
+    std::fs::write(logs.join("exchanges.csv"), ex).unwrap();
+    let out = dir.path().join("graph");
+    let run = graph(&logs, &out, &["--links", "api_key,org", "--quiet"]);
+    assert!(run.ok, "{}", run.stderr);
+    let e = edges(&out);
+    for (a, b) in [("k1_a", "k1_b"), ("k1_a", "k1_c"), ("k1_b", "k1_c")] {
+        assert!(has(&e, a, b, "api_key").is_some(), "{a}-{b}: {e:?}");
+    }
+    assert!(has(&e, "team_a", "team_b", "org").is_some(), "{e:?}");
+    assert!(has(&e, "team_a", "team_b", "api_key").is_none());
+    assert!(has(&e, "nokey_a", "nokey_b", "api_key").is_none());
+    assert!(has(&e, "nokey_a", "nokey_b", "org").is_none());
+}

@@ -15,7 +15,7 @@ pub struct GraphArgs {
     /// Folder to write nodes.csv, edges.csv and clusters.csv into (must not exist or be empty).
     #[arg(long)]
     pub out: PathBuf,
-    /// Link types to use: ip,net,asn,ua,payment,signup_ip,email_domain,template,coactivity (default: all).
+    /// Link types to use: ip,net,asn,ua,payment,signup_ip,email_domain,template,coactivity,api_key,org (default: all).
     #[arg(long)]
     pub links: Option<String>,
     /// A value shared by more accounts than this becomes one hub node.

@@ -66,6 +66,8 @@ pub fn link_color(kind: crate::analysis::graph::LinkKind) -> Color32 {
         K::EmailDomain => Color32::from_rgb(176, 122, 161),
         K::Template => Color32::from_rgb(242, 142, 43),
         K::Coactivity => Color32::from_rgb(237, 201, 72),
+        K::ApiKey => Color32::from_rgb(199, 60, 120),
+        K::Org => Color32::from_rgb(89, 161, 79),
     }
 }
 

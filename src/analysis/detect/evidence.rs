@@ -44,6 +44,9 @@ pub struct Inputs {
     pub signup_ip: u64,
     /// Account records with a mail domain.
     pub email_domain: u64,
+    /// Links between accounts by a shared API key (the graph's).
+    #[serde(default)]
+    pub api_key_links: u64,
     /// Verification path values that count as easy.
     pub easy_paths: u64,
     /// Releases declared in the events.
@@ -87,7 +90,8 @@ impl Inputs {
         )?;
         let other = one(
             "SELECT (SELECT count(DISTINCT model) FROM model_day), (SELECT count(*) FROM events),
-                    (SELECT count(*) FROM account_summary WHERE asns = 0 AND ips > 0), 0, 0, 0",
+                    (SELECT count(*) FROM account_summary WHERE asns = 0 AND ips > 0),
+                    (SELECT count(*) FROM graph_edges WHERE kind = 'api_key'), 0, 0",
         )?;
         let get = |v: &[i64], i: usize| n(v.get(i).copied().unwrap_or(0));
         // Networks named without AS numbers still count as network data.
@@ -118,6 +122,7 @@ impl Inputs {
             payment: get(&acc, 2),
             signup_ip: get(&acc, 3),
             email_domain: get(&acc, 4),
+            api_key_links: get(&other, 3),
             easy_paths: easy_paths.len() as u64,
             releases_declared: releases
                 .iter()
@@ -232,8 +237,14 @@ impl Availability {
         } else {
             None
         };
-        let no_links = (i.with_ip == 0 && i.payment == 0 && i.signup_ip == 0)
-            .then(|| "no addresses, payment or sign-up addresses to link accounts by".to_owned());
+        let no_links = (i.with_ip == 0
+            && i.payment == 0
+            && i.signup_ip == 0
+            && i.api_key_links == 0)
+            .then(|| {
+                "no addresses, payment, sign-up addresses or shared API keys to link accounts by"
+                    .to_owned()
+            });
         let missing: Vec<Option<String>> = SIGNALS
             .iter()
             .map(|s| match *s {
@@ -377,6 +388,7 @@ mod tests {
             payment: 100,
             signup_ip: 100,
             email_domain: 100,
+            api_key_links: 0,
             easy_paths: 2,
             releases_declared: 1,
             releases_first_seen: 0,
@@ -426,6 +438,22 @@ mod tests {
         assert!(text.contains("no release"), "{text}");
         // Infrastructure is left with shared links only (half weight).
         assert_eq!(a.attainable[0], 0.5);
+    }
+
+    #[test]
+    fn shared_api_keys_are_infrastructure_to_link_by() {
+        // A log with no addresses and no account records: only keys link.
+        let cfg = DetectConfig::default();
+        let mut i = full();
+        (i.with_ip, i.payment, i.signup_ip) = (0, 0, 0);
+        let text = Availability::assess(&i, &cfg).lines().join("\n");
+        assert!(
+            text.contains("shared API keys to link accounts by"),
+            "{text}"
+        );
+        i.api_key_links = 12;
+        let text = Availability::assess(&i, &cfg).lines().join("\n");
+        assert!(!text.contains("to link accounts by"), "{text}");
     }
 
     #[test]

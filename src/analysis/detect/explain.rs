@@ -43,7 +43,7 @@ pub fn phrase(
     let mean = baseline.mean(i);
     match super::config::SIGNALS[i] {
         "shared_infrastructure" => format!(
-            "linked to {} other accounts by shared addresses, networks, payment or sign-up address (typical: {})",
+            "linked to {} other accounts by shared addresses, networks, payment, sign-up address or API key (typical: {})",
             num(v),
             num(typ)
         ),

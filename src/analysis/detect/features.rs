@@ -358,12 +358,15 @@ pub fn read(
         conn,
         path,
         ctx,
+        // Shared infrastructure: addresses, networks, payment, sign-up
+        // addresses and API keys (a secret several accounts send with).
+        // Teams are left out: colleagues share one by design.
         "WITH e AS (
            SELECT source AS node, kind FROM graph_edges
-           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'coactivity')
+           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'api_key', 'coactivity')
            UNION ALL
            SELECT target, kind FROM graph_edges
-           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'coactivity')
+           WHERE kind IN ('ip', 'net', 'asn', 'payment', 'signup_ip', 'api_key', 'coactivity')
          ), per_node AS (
            SELECT node, count(*) FILTER (WHERE kind = 'coactivity') AS co,
                   count(*) FILTER (WHERE kind <> 'coactivity') AS infra

@@ -519,7 +519,7 @@ fn unit_links(
          )
          , e AS (
            SELECT source, target, kind, weight FROM graph_edges
-           WHERE kind IN ('ip', 'net', 'payment', 'signup_ip')
+           WHERE kind IN ('ip', 'net', 'payment', 'signup_ip', 'api_key')
          ), direct AS (
            SELECT a.unit AS ua, b.unit AS ub, e.weight FROM e
            JOIN un a ON a.node = e.source JOIN un b ON b.node = e.target

@@ -310,27 +310,30 @@ struct LogColumn {
     texts: String,
 }
 
+/// A text column of the log as a kind's values: hashed for grouping, a
+/// missing or empty value linking nobody (hash(NULL) is a number: a missing
+/// value must stay NULL).
+fn text_column(col: &str) -> LogColumn {
+    LogColumn {
+        key: format!("CASE WHEN {col} IS NOT NULL AND {col} <> '' THEN hash({col}) END"),
+        texts: format!(
+            "SELECT DISTINCT hash({col}), {col} FROM exchanges WHERE {col} IS NOT NULL AND {col} <> ''"
+        ),
+    }
+}
+
 fn log_column(kind: LinkKind) -> Option<LogColumn> {
     Some(match kind {
-        LinkKind::Ip => LogColumn {
-            // hash(NULL) is a number: a missing value must stay NULL.
-            key: "CASE WHEN ip IS NOT NULL AND ip <> '' THEN hash(ip) END".into(),
-            texts: "SELECT DISTINCT hash(ip), ip FROM exchanges WHERE ip IS NOT NULL AND ip <> ''"
-                .into(),
-        },
+        LinkKind::Ip => text_column("ip"),
         LinkKind::Asn => LogColumn {
             key: "CAST(asn AS UBIGINT)".into(),
             texts: "SELECT CAST(asn AS UBIGINT), 'AS' || asn || coalesce(' ' || min(asn_org), '')
                     FROM exchanges WHERE asn IS NOT NULL GROUP BY asn"
                 .into(),
         },
-        LinkKind::UserAgent => LogColumn {
-            key: "CASE WHEN user_agent IS NOT NULL AND user_agent <> '' THEN hash(user_agent) END"
-                .into(),
-            texts: "SELECT DISTINCT hash(user_agent), user_agent FROM exchanges
-                    WHERE user_agent IS NOT NULL AND user_agent <> ''"
-                .into(),
-        },
+        LinkKind::UserAgent => text_column("user_agent"),
+        LinkKind::ApiKey => text_column("api_key_id"),
+        LinkKind::Org => text_column("org_id"),
         // Only templates that can link accounts (shared, and not a short
         // generic turn such as "continue": those are hubs of honest
         // users, not evidence of one operator).

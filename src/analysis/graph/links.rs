@@ -24,11 +24,20 @@ pub enum LinkKind {
     Template,
     /// The same template or network used within a short window (SynchroTrap).
     Coactivity,
+    /// The same API key (a secret: several accounts sending with one key
+    /// are run by one hand, or by a reseller's gateway).
+    ApiKey,
+    /// The same organisation or team the log names.
+    Org,
 }
 
 impl LinkKind {
-    /// Every kind, in the order they are built and listed.
-    pub const ALL: [LinkKind; 9] = [
+    /// How many kinds there are.
+    pub const COUNT: usize = 11;
+
+    /// Every kind, in the order they are built and listed (new kinds go
+    /// last: saved weights are kept by position).
+    pub const ALL: [LinkKind; LinkKind::COUNT] = [
         LinkKind::Ip,
         LinkKind::Net,
         LinkKind::Asn,
@@ -38,6 +47,8 @@ impl LinkKind {
         LinkKind::EmailDomain,
         LinkKind::Template,
         LinkKind::Coactivity,
+        LinkKind::ApiKey,
+        LinkKind::Org,
     ];
 
     /// Name used on the command line, in CSV files and in the case file.
@@ -52,6 +63,8 @@ impl LinkKind {
             LinkKind::EmailDomain => "email_domain",
             LinkKind::Template => "template",
             LinkKind::Coactivity => "coactivity",
+            LinkKind::ApiKey => "api_key",
+            LinkKind::Org => "org",
         }
     }
 
@@ -67,6 +80,8 @@ impl LinkKind {
             LinkKind::EmailDomain => "e-mail domain",
             LinkKind::Template => "prompt template",
             LinkKind::Coactivity => "co-activity",
+            LinkKind::ApiKey => "API key",
+            LinkKind::Org => "organisation / team",
         }
     }
 
@@ -87,6 +102,8 @@ impl LinkKind {
         match self {
             LinkKind::Payment => 3.0,
             LinkKind::SignupIp => 2.0,
+            LinkKind::ApiKey => 2.0,
+            LinkKind::Org => 1.0,
             LinkKind::Ip => 1.0,
             LinkKind::Coactivity => 1.5,
             LinkKind::Template => 1.0,
@@ -135,8 +152,10 @@ pub fn parse_list(list: &str) -> Result<Vec<LinkKind>, String> {
 pub struct GraphConfig {
     /// The link kinds that are on.
     pub links: Vec<LinkKind>,
-    /// Weight of each kind, indexed by [`LinkKind::index`].
-    pub weights: [f32; 9],
+    /// Weight of each kind, indexed by [`LinkKind::index`] (settings saved
+    /// before a kind existed read with its default weight).
+    #[serde(deserialize_with = "weights_with_defaults")]
+    pub weights: [f32; LinkKind::COUNT],
     /// A value shared by more accounts than this becomes one hub node
     /// instead of a clique of pairs.
     pub hub_cap: usize,
@@ -196,6 +215,25 @@ impl GraphConfig {
     }
 }
 
+/// Reads saved weights; kinds added since they were saved take their
+/// default weight.
+fn weights_with_defaults<'de, D>(d: D) -> Result<[f32; LinkKind::COUNT], D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let saved: Vec<f32> = Deserialize::deserialize(d)?;
+    if saved.len() > LinkKind::COUNT {
+        return Err(serde::de::Error::custom(format!(
+            "{} link weights saved, this version knows {} kinds",
+            saved.len(),
+            LinkKind::COUNT
+        )));
+    }
+    let mut out = LinkKind::ALL.map(LinkKind::default_weight);
+    out[..saved.len()].copy_from_slice(&saved);
+    Ok(out)
+}
+
 /// Adamic–Adar rarity of a value shared by `d` accounts: 1/ln(d), so a
 /// value three accounts share says much and one a thousand share says
 /// little each time (networkx `adamic_adar_index`).
@@ -206,6 +244,19 @@ pub fn rarity(d: usize) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_saved_before_the_key_and_team_links_still_read() {
+        // A case's graph settings as an earlier version wrote them.
+        let old = r#"{"links":["Ip","Net","Asn","UserAgent","Payment","SignupIp","EmailDomain","Template","Coactivity"],"weights":[1.0,0.5,0.25,0.25,3.0,2.0,1.0,1.0,1.5],"hub_cap":200,"window_hours":24.0,"coactivity_minutes":10,"coactivity_min_shared":3,"coactivity_min_similarity":0.02,"min_link":0.6,"resolution":1.0,"seed":7}"#;
+        let cfg: GraphConfig = serde_json::from_str(old).expect("old settings read");
+        assert!(!cfg.has(LinkKind::ApiKey) && !cfg.has(LinkKind::Org));
+        assert_eq!(cfg.weight(LinkKind::ApiKey), 2.0);
+        assert_eq!(cfg.weight(LinkKind::Payment), 3.0);
+        let back: GraphConfig =
+            serde_json::from_str(&serde_json::to_string(&GraphConfig::default()).unwrap()).unwrap();
+        assert_eq!(back, GraphConfig::default());
+    }
 
     #[test]
     fn kinds_round_trip_through_their_names() {

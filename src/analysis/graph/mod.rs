@@ -138,7 +138,7 @@ impl Graph {
 
     /// Counts for reports.
     pub fn stats(&self) -> GraphStats {
-        let mut by_kind = [0usize; 9];
+        let mut by_kind = [0usize; LinkKind::COUNT];
         for e in &self.edges {
             by_kind[e.kind.index()] += 1;
         }

@@ -115,7 +115,7 @@ pub struct DrawOptions<'a> {
     /// Node colouring.
     pub colour: Colour,
     /// Link kinds drawn, by [`LinkKind::index`].
-    pub show: [bool; 9],
+    pub show: [bool; LinkKind::COUNT],
     /// Clusters opened by the analyst.
     pub expanded: &'a BTreeSet<u32>,
     /// Nodes shown individually whatever their cluster (an N-hop neighbourhood).
@@ -637,7 +637,7 @@ pub fn frame(
 
 /// Which kinds are drawn by default: all but ASN and user agent, which
 /// honest customers share in great numbers.
-pub fn default_shown() -> [bool; 9] {
+pub fn default_shown() -> [bool; LinkKind::COUNT] {
     LinkKind::ALL.map(|k| !matches!(k, LinkKind::Asn | LinkKind::UserAgent))
 }
 
@@ -670,7 +670,7 @@ mod tests {
             y,
             ..Graph::default()
         };
-        Scene::new(g, vec![String::new(); 9])
+        Scene::new(g, vec![String::new(); LinkKind::COUNT])
     }
 
     #[test]
@@ -683,7 +683,7 @@ mod tests {
         let drawn = |min: usize, expanded: &BTreeSet<u32>| {
             let opt = DrawOptions {
                 colour: Colour::Cluster,
-                show: [true; 9],
+                show: [true; LinkKind::COUNT],
                 expanded,
                 extra: &extra,
                 selected: &selected,

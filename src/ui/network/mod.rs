@@ -37,7 +37,7 @@ pub struct NetworkState {
     extra: HashSet<u32>,
     /// Node colouring.
     pub colour: Colour,
-    show: [bool; 9],
+    show: [bool; LinkKind::COUNT],
     hub_links: bool,
     /// Links go to the GPU (the wgpu line pipeline is installed).
     pub gpu_lines: bool,
