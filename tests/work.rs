@@ -117,7 +117,7 @@ fn rebuild_keeps_every_campaign_tag_note_mark_and_audit_line() {
     let run = cli(&["summary", src.to_str().unwrap(), "-q", "--rebuild"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stderr.contains("case rebuilt"), "{}", run.stderr);
-    assert_carried(&before, &case_path, "--rebuild");
+    assert_carried(&before, &case_path, "rebuild asked for");
     // Opening the case file itself with --rebuild rebuilds from the
     // evidence it records.
     let before = work(&case_path);
