@@ -360,8 +360,9 @@ pub fn status_bar(
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             if let Some(o) = opening {
+                // No spinner: it repaints every frame, and the build it
+                // waits on needs the cores (see `Opening::start`).
                 let (stage, fraction) = o.progress.snapshot();
-                ui.spinner();
                 ui.label(format!("Opening {}: {stage}", o.path.display()));
                 ui.add(
                     egui::ProgressBar::new(fraction)
@@ -424,13 +425,15 @@ pub fn welcome(
             ui.label(format!("{verb} {}", o.path.display()));
             ui.add_space(4.0);
             ui.label(if stage.is_empty() { "Starting…".to_owned() } else { stage });
-            ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).animate(true));
+            ui.add(egui::ProgressBar::new(fraction).desired_width(360.0));
             let why = if o.rebuild {
                 "The case is made again from the evidence; campaigns, tags, notes and the audit log are carried over and checked before it replaces the old one."
             } else {
                 "The first open of a log builds its case file (loads, checks and classifies every exchange); later opens take a second."
             };
             ui.weak(format!("{:.0} s. {why}", o.started.elapsed().as_secs_f64()));
+            // The seconds tick without drawing more often than needed.
+            ui.ctx().request_repaint_after(super::opening::REPAINT_EVERY);
             if ui.button("Cancel").clicked() {
                 out.push(Command::Cancel);
             }
