@@ -369,3 +369,41 @@ fn a_folder_of_parquet_parts_is_one_table() {
     assert_eq!(s["exchanges"], 600);
     assert_eq!(s["evidence_sha256"].as_array().unwrap().len(), 2);
 }
+
+/// `generate --prompts` writes labelled prompts as JSON Lines (every
+/// category present, each row whole) and never overwrites a file.
+#[test]
+fn generate_prompts_writes_labelled_json_lines_and_keeps_an_existing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("prompts.jsonl");
+    let run = cli(&[
+        "generate",
+        "--prompts",
+        "3",
+        "--seed",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 50 voice and category pairs, three prompts each.
+    assert_eq!(rows.len(), 150);
+    let cats: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(cats.len(), 10, "{cats:?}");
+    assert!(rows.iter().all(|r| !r["text"].as_str().unwrap().is_empty()));
+    let again = cli(&["generate", "--prompts", "1", "--out", out.to_str().unwrap()]);
+    assert!(
+        !again.ok && again.stderr.contains("exists"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+}
