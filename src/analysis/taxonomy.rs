@@ -65,10 +65,6 @@ pub struct ModelDef {
     /// Added to each category's score: this weight times the model's
     /// probability for it (so at most this much).
     pub weight: f32,
-    /// When the rules (and the request's shape) already give a category
-    /// at least this score, a specific rule has spoken and the rules
-    /// decide alone; the model decides where they say little.
-    pub rules_decide_at: Option<f32>,
     /// The model's weight grows with the prompt's length up to this many
     /// characters: on a short prompt it has few n-grams to go on and leans
     /// on what most short prompts were in training (chat), so the rules
@@ -293,26 +289,21 @@ impl Taxonomy {
             }
         }
         // The learned model: weight x probability for each category.
-        let rules_best = scores.iter().copied().fold(0f32, f32::max);
-        let prediction = self
-            .model
-            .as_ref()
-            .filter(|m| m.weight > 0.0 && m.rules_decide_at.is_none_or(|at| rules_best < at))
-            .map(|def| {
-                let p = PromptModel::builtin().predict(prompt, tools, image);
-                let weight = match def.full_weight_chars {
-                    Some(full) if full > 0 => {
-                        def.weight * (prompt.chars().take(full).count() as f32 / full as f32)
-                    }
-                    _ => def.weight,
-                };
-                for (k, ci) in self.model_categories.iter().enumerate() {
-                    if let Some(ci) = *ci {
-                        scores[ci] += weight * p.probabilities[k];
-                    }
+        let prediction = self.model.as_ref().filter(|m| m.weight > 0.0).map(|def| {
+            let p = PromptModel::builtin().predict(prompt, tools, image);
+            let weight = match def.full_weight_chars {
+                Some(full) if full > 0 => {
+                    def.weight * (prompt.chars().take(full).count() as f32 / full as f32)
                 }
-                p
-            });
+                _ => def.weight,
+            };
+            for (k, ci) in self.model_categories.iter().enumerate() {
+                if let Some(ci) = *ci {
+                    scores[ci] += weight * p.probabilities[k];
+                }
+            }
+            p
+        });
         let mut best = None::<usize>;
         for (ci, &score) in scores.iter().enumerate() {
             if score > 0.0 && best.is_none_or(|b| score > scores[b]) {
