@@ -303,6 +303,12 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
     );
     let rows = read_csv(&out.join("exchanges.csv"));
     assert_eq!(rows.len() as i64, exchanges);
+    // In the case's storage order: by account, then time, then id.
+    let key = |r: &Vec<Option<String>>| (r[2].clone(), r[1].clone(), r[0].clone());
+    assert!(
+        rows.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
+        "exchanges.csv out of order"
+    );
     let accounts = read_csv(&out.join("accounts.csv"));
     assert_eq!(accounts.len(), 3);
     let daily = read_csv(&out.join("daily_timeline.csv"));
@@ -341,6 +347,32 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
         .unwrap_or_else(|| panic!("the shared /48 is listed: {infra:?}"));
     assert_eq!(v6[3].as_deref(), Some("2"));
     assert_eq!(v6[4].as_deref(), Some("2"));
+    // Every shared value's accounts in the whole case, as the log counts them
+    // (the pack looks most of them up in what the graph build kept).
+    let kept: i64 = query_one(&case, "SELECT count(*) FROM value_accounts");
+    assert!(kept > 0, "value_accounts kept by the build");
+    let mut checked = 0;
+    for r in &infra {
+        let column = match r[0].as_deref() {
+            Some("ip") => "ip",
+            Some("asn") => "CAST(asn AS VARCHAR)",
+            Some("user_agent") => "user_agent",
+            Some("template") => "CAST(template_id AS VARCHAR)",
+            _ => continue,
+        };
+        let value = r[1].as_deref().unwrap().replace('\'', "''");
+        let accounts: i64 = query_one(
+            &case,
+            &format!("SELECT count(DISTINCT account_id) FROM exchanges WHERE {column} = '{value}'"),
+        );
+        assert_eq!(
+            r[4].as_deref(),
+            Some(accounts.to_string().as_str()),
+            "{r:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} shared values checked");
     // The manifest records the rows and what the pack was made from.
     let m = manifest::read(&out).unwrap();
     let listed = m.files.iter().find(|f| f.name == "exchanges.csv").unwrap();

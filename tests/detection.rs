@@ -696,7 +696,7 @@ fn demo_scan_finds_every_campaign_and_no_hard_negative() {
 }
 
 #[test]
-fn a_second_scan_takes_the_features_kept_in_the_case_and_agrees() {
+fn a_second_scan_takes_the_scan_kept_in_the_case_and_says_when_it_is_stale() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
@@ -705,32 +705,72 @@ fn a_second_scan_takes_the_features_kept_in_the_case_and_agrees() {
         for_work: true,
         ..Default::default()
     };
+    // A connection of its own each time (the app's next session): nothing
+    // of an earlier scan's temporary tables is left.
+    let open = || pipeline::open(&logs, &opts, &Progress::default()).expect("open");
     let scan = |cfg: &DetectConfig| {
-        // A connection of its own each time (the app's next session):
-        // nothing of an earlier scan's temporary tables is left.
-        let case = pipeline::open(&logs, &opts, &Progress::default()).expect("open");
+        let case = open();
         detect::scan(&case.conn, &case.path, cfg, &Progress::default()).expect("scan")
+    };
+    let shown = |cfg: &DetectConfig| {
+        let case = open();
+        detect::scan_or_kept(&case.conn, &case.path, cfg, &Progress::default()).expect("scan")
     };
     let stages = |s: &Scan| -> Vec<String> { s.timings.iter().map(|(n, _)| n.clone()).collect() };
     let first = scan(&DetectConfig::default());
     assert!(stages(&first).contains(&"read features (DuckDB)".to_owned()));
+    assert!(first.kept.is_none());
     let second = scan(&DetectConfig::default());
-    assert!(
-        stages(&second).contains(&"features kept in the case".to_owned()),
-        "{:?}",
-        stages(&second)
-    );
-    // The same answer to the digit (Debug prints NaN alike, where == cannot).
+    assert_eq!(stages(&second), ["taken from the case"]);
+    assert_eq!(second.kept.as_ref().map(|k| k.stale.len()), Some(0));
+    // The same answer to the digit (Debug prints NaN alike, where == cannot),
+    // explanations included (they read the rebuilt baselines).
     let answer = |s: &Scan| {
+        let explained: Vec<Vec<String>> = (0..s.accounts.len())
+            .step_by(7)
+            .map(|i| s.explain_account(i))
+            .collect();
         format!(
             "{:?}",
-            (&s.features, &s.accounts, &s.clusters, &s.campaigns)
+            (
+                &s.features,
+                &s.accounts,
+                &s.clusters,
+                &s.campaigns,
+                &s.alone,
+                &s.blocks,
+                &s.availability,
+                &s.config.score.flag_threshold,
+                explained
+            )
         )
     };
     assert_eq!(answer(&first), answer(&second));
-    // Other settings are other features: read from the log again.
+    // Other settings: what the views show at once is the kept scan, marked
+    // stale with what changed; a scan reads the log again and keeps its own.
     let mut other = DetectConfig::default();
     other.lists.hosting_asn_words.push_str("|examplehost");
+    let stale = shown(&other);
+    let why = stale.kept.as_ref().expect("kept").stale.clone();
+    assert_eq!(
+        why,
+        ["the detection settings or the analyst's network marks changed"],
+        "{why:?}"
+    );
+    assert_eq!(answer(&stale), answer(&first));
     let third = scan(&other);
     assert!(stages(&third).contains(&"read features (DuckDB)".to_owned()));
+    assert!(shown(&other).kept.expect("kept").stale.is_empty());
+    // A rebuilt network is a change of state too.
+    {
+        let case = open();
+        case.conn
+            .execute_batch("UPDATE graph_meta SET value = value || ' ' WHERE key = (SELECT min(key) FROM graph_meta);")
+            .unwrap();
+    }
+    let after = shown(&other).kept.expect("kept").stale;
+    assert_eq!(
+        after,
+        ["the account network was rebuilt with other settings"]
+    );
 }

@@ -146,3 +146,63 @@ fn the_view_command_prints_what_the_gui_shows() {
     assert!(!bad.ok);
     assert!(bad.stderr.contains("--from 2026-02-31x"), "{}", bad.stderr);
 }
+
+#[test]
+fn account_page_counts_each_values_accounts_as_the_log_does() {
+    let case = Case::open(&sample_case(), false).expect("open");
+    let (c, p) = (&case.conn, case.path.as_path());
+    // The counts come from what the graph build kept, not from a scan.
+    let kept: i64 = c
+        .query_row(
+            "SELECT count(*) FROM value_accounts WHERE kind IN ('ip', 'asn', 'ua')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("value_accounts kept in the case");
+    assert!(kept > 0);
+    let busiest: Vec<String> = c
+        .prepare(
+            "SELECT account_id FROM account_day GROUP BY 1 ORDER BY sum(exchanges) DESC, 1 LIMIT 3",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut checked = 0;
+    for account in &busiest {
+        let page = views::account_detail(c, p, account).expect("account page");
+        assert!(page.complete);
+        for u in &page.infrastructure {
+            let column = match u.kind {
+                "ip" => "ip",
+                "asn" => "asn::VARCHAR",
+                "user_agent" => "user_agent",
+                _ => {
+                    assert_eq!(u.accounts, -1, "{} is not counted", u.kind);
+                    continue;
+                }
+            };
+            let (accounts, mine): (i64, i64) = c
+                .query_row(
+                    &format!(
+                        "SELECT count(DISTINCT account_id),
+                                count(*) FILTER (WHERE account_id = ?)
+                         FROM exchanges WHERE {column} = ?"
+                    ),
+                    [account, &u.value],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!(
+                (u.accounts, u.exchanges),
+                (accounts, mine),
+                "{account} {} {}",
+                u.kind,
+                u.value
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+}

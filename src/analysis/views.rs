@@ -1024,27 +1024,48 @@ pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResu
     .at(path, ctx)?;
     let mut infrastructure = Vec::new();
     // "Accounts using it" is counted for addresses, networks and user
-    // agents (one semi-join scan each); for countries and models it would
-    // say little and cost a scan of most of the log.
-    for (kind, value, detail, column, count_users) in [
-        ("ip", "ip", "any_value(country)", "ip", true),
-        ("asn", "asn::VARCHAR", "any_value(asn_org)", "asn", true),
-        ("country", "country", "''", "country", false),
-        ("user_agent", "user_agent", "''", "user_agent", true),
-        ("model", "model", "''", "model", false),
+    // agents: from the counts the graph build kept (`value_accounts`), else
+    // by one semi-join scan of the log each. For countries and models it
+    // would say little and cost a scan of most of the log.
+    use crate::analysis::graph::{incidence, links::LinkKind};
+    let kept_kinds = incidence::kept_value_kinds(conn, path)?;
+    for (kind, value, detail, column, link) in [
+        ("ip", "ip", "any_value(country)", "ip", Some(LinkKind::Ip)),
+        (
+            "asn",
+            "asn::VARCHAR",
+            "any_value(asn_org)",
+            "asn",
+            Some(LinkKind::Asn),
+        ),
+        ("country", "country", "''", "country", None),
+        (
+            "user_agent",
+            "user_agent",
+            "''",
+            "user_agent",
+            Some(LinkKind::UserAgent),
+        ),
+        ("model", "model", "''", "model", None),
     ] {
-        let users = if count_users {
-            format!(
+        let key = link.and_then(|l| incidence::value_key(l, column));
+        let users = match (link, &key) {
+            (Some(l), Some(_)) if kept_kinds.iter().any(|k| k == l.name()) => format!(
+                "SELECT raw, v.accounts FROM mine m JOIN value_accounts v ON v.kind = '{}' AND v.key = m.key",
+                l.name()
+            ),
+            (Some(_), _) => format!(
                 "SELECT {column} AS raw, count(DISTINCT account_id)::BIGINT AS accounts FROM exchanges
                  WHERE {column} IN (SELECT raw FROM mine) GROUP BY 1"
-            )
-        } else {
-            "SELECT raw, NULL::BIGINT AS accounts FROM mine WHERE FALSE".to_owned()
+            ),
+            _ => "SELECT raw, NULL::BIGINT AS accounts FROM mine WHERE FALSE".to_owned(),
         };
+        let key = key.unwrap_or_else(|| "NULL::UBIGINT".to_owned());
         let sql = format!(
             "WITH mine AS (
                SELECT {column} AS raw, {value} AS v, coalesce({detail}, '') AS detail, count(*)::BIGINT AS n,
-                      epoch(min(ts))::BIGINT AS first, epoch(max(ts))::BIGINT AS last
+                      epoch(min(ts))::BIGINT AS first, epoch(max(ts))::BIGINT AS last,
+                      any_value({key}) AS key
                FROM detail_rows WHERE {column} IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, v LIMIT 50),
              users AS ({users})
              SELECT v, detail, n, first, last, coalesce(users.accounts, -1)

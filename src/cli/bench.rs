@@ -171,11 +171,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Bench::Graph { case } => super::bench_graph::graph(case)?,
         Bench::Scan { case } => {
             let opened = Case::open_for_work(case)?;
-            opened
-                .conn
-                .execute_batch("DROP TABLE IF EXISTS scan_features;")?;
+            opened.conn.execute_batch(
+                "DROP TABLE IF EXISTS scan_features; DROP TABLE IF EXISTS scan_result;",
+            )?;
             let cfg = crate::analysis::detect::config::DetectConfig::default();
-            for pass in ["features read from the log", "features kept in the case"] {
+            for pass in ["read from the log", "kept in the case"] {
                 let started = Instant::now();
                 let scan = crate::analysis::detect::scan(
                     &opened.conn,

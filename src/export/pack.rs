@@ -16,10 +16,12 @@ use crate::analysis::detect::{Scan, explain};
 use crate::analysis::views::query_rows;
 use crate::case::{Campaign, Workbook};
 use crate::store::case::CaseMeta;
-use crate::store::csv::{Encoding, FORMULA_RULE, write_atomic, write_query};
+use crate::store::csv::{Encoding, FORMULA_RULE, write_atomic, write_query, write_query_runs};
 use crate::store::error::{Context as _, StoreError, StoreResult};
 use crate::store::fingerprint;
+use crate::store::load::STORAGE_ORDER;
 use crate::store::progress::Progress;
+use crate::store::schema::literal;
 
 /// What to export and how.
 #[derive(Debug, Clone)]
@@ -116,7 +118,7 @@ pub const CSV_FILES: [CsvSpec; 8] = [
     },
     CsvSpec {
         name: "exchanges.csv",
-        description: "Every request of the campaign's accounts (or the documented sample), oldest first.",
+        description: "Every request of the campaign's accounts (or the documented sample), account by account (ids in order), each account's oldest first (ties by request id): the order the case stores them in.",
         columns: &[
             ("exchange_id", "request id"),
             ("ts", "arrival time (UTC)"),
@@ -495,7 +497,7 @@ pub fn export(
         of: campaign_exchanges as u64,
         method: format!(
             "the {n} exchanges of the campaign's {campaign_exchanges} with the smallest hash(exchange_id, 42) \
-             (DuckDB's hash with seed 42; ties by exchange_id), then sorted by time: every exchange had the same \
+             (DuckDB's hash with seed 42; ties by exchange_id), then in the order of a whole pack (by account, then time): every exchange had the same \
              chance of being chosen, and the same case always gives the same rows, whatever the threads"
         ),
     });
@@ -522,7 +524,12 @@ pub fn export(
             stage_infrastructure(conn, case_path)?;
         }
         let sql = csv_query(spec.name, campaign.id, sampling.as_ref());
-        write_query(conn, &sql, &tmp.join(spec.name), Encoding::Utf8Bom)?;
+        if spec.name == "exchanges.csv" && sampling.is_none() {
+            let runs = exchanges_runs(conn, case_path, &columns_sql(spec))?;
+            write_query_runs(conn, &runs, &tmp.join(spec.name), Encoding::Utf8Bom)?;
+        } else {
+            write_query(conn, &sql, &tmp.join(spec.name), Encoding::Utf8Bom)?;
+        }
         let _ = written.send(spec.name);
         queries.insert(spec.name.to_owned(), sql);
         lap(spec.name, &mut t);
@@ -791,11 +798,7 @@ fn stage_tables(
 
 /// The SQL of one CSV file (over the case and the pack's temporary tables).
 fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
-    let cols = header(spec(file))
-        .into_iter()
-        .map(crate::store::schema::ident)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = columns_sql(spec(file));
     match file {
         "accounts.csv" => format!(
             "SELECT {cols} FROM (
@@ -831,10 +834,11 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
                 // a reservoir over a parallel scan depends on which thread
                 // reads which rows first, so two exports could differ.
                 Some(s) => format!(
-                    "SELECT {cols} FROM (SELECT * FROM {from} ORDER BY hash(exchange_id, 42), exchange_id LIMIT {}) ORDER BY ts, exchange_id",
+                    "SELECT {cols} FROM (SELECT * FROM {from} ORDER BY hash(exchange_id, 42), exchange_id LIMIT {}) ORDER BY {STORAGE_ORDER}",
                     s.rows
                 ),
-                None => format!("SELECT {cols} FROM {from} ORDER BY ts, exchange_id"),
+                // Written in runs of consecutive accounts (`exchanges_runs`).
+                None => format!("SELECT {cols} FROM {from} ORDER BY {STORAGE_ORDER}"),
             }
         }
         "daily_timeline.csv" => format!("SELECT {cols} FROM pack_daily ORDER BY day, exchanges DESC, category"),
@@ -916,8 +920,11 @@ fn stage_networks(conn: &Connection, path: &Path) -> StoreResult<()> {
 /// first and last use; networks (see [`stage_networks`]) and ASNs follow
 /// from the addresses. Values
 /// used by two or more campaign accounts are kept, and only for those is
-/// the whole case scanned for how many accounts use each (counting distinct
-/// accounts over all 64 M requests for every value spilled >13 GB to disk).
+/// the whole case asked how many accounts use each: addresses, user agents
+/// and AS numbers from what the graph build counted (`value_accounts`),
+/// templates from `templates`, networks by a scan of the log (and the
+/// others too in a case without those counts). Counting distinct accounts
+/// over all 64 M requests for every value spilled >13 GB to disk.
 /// Sign-up records (payment, sign-up address, e-mail domain) come from
 /// `accounts`.
 fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
@@ -930,17 +937,37 @@ fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
         )
     };
     let shared = |kind: &str| format!("(SELECT value FROM pack_shared WHERE kind = '{kind}')");
+    // Addresses, user agents and AS numbers counted by the graph build
+    // (`value_accounts`) are looked up, not counted again over the log.
+    use crate::analysis::graph::{incidence, links::LinkKind};
+    let kept = incidence::kept_value_kinds(conn, path)?;
+    let kept_count = |kind: &str, link: LinkKind| {
+        let key = incidence::value_key(link, "s.value")
+            .filter(|_| kept.iter().any(|k| k == link.name()))?;
+        Some(format!(
+            "SELECT '{kind}' AS kind, s.value, v.accounts AS case_accounts
+             FROM pack_shared s JOIN value_accounts v ON v.kind = '{}' AND v.key = {key}
+             WHERE s.kind = '{kind}'",
+            link.name()
+        ))
+    };
     let ip_keys = format!("ip IN {}", shared("ip"));
     let ua_keys = format!("user_agent IN {}", shared("user_agent"));
-    let template_keys = format!(
-        "template_id IN (SELECT DISTINCT template_id FROM pack_pairs WHERE pair = 'template'
-                           AND CAST(template_id AS VARCHAR) IN {})",
-        shared("template")
-    );
     let asn_keys = format!(
         "asn IN (SELECT DISTINCT asn FROM pack_pairs WHERE pair = 'ip' AND CAST(asn AS VARCHAR) IN {})",
         shared("asn")
     );
+    let ip_count =
+        kept_count("ip", LinkKind::Ip).unwrap_or_else(|| case_count("ip", "ip", &ip_keys));
+    let asn_count =
+        kept_count("asn", LinkKind::Asn).unwrap_or_else(|| case_count("asn", "asn", &asn_keys));
+    let ua_count = kept_count("user_agent", LinkKind::UserAgent)
+        .unwrap_or_else(|| case_count("user_agent", "user_agent", &ua_keys));
+    // Accounts per template are in the templates table.
+    let template_count = "SELECT 'template' AS kind, s.value, t.accounts::BIGINT AS case_accounts
+         FROM pack_shared s JOIN templates t ON s.value = CAST(t.template_id AS VARCHAR)
+         WHERE s.kind = 'template'"
+        .to_owned();
     // The addresses of the shared networks, with their network.
     let network_count = format!(
         "SELECT 'network' AS kind, network AS value, count(DISTINCT account_id)::BIGINT AS case_accounts
@@ -984,11 +1011,7 @@ fn stage_infrastructure(conn: &Connection, path: &Path) -> StoreResult<()> {
                   s.campaign_exchanges, s.first_seen, s.last_seen
            FROM pack_shared s JOIN pack_case_accounts c USING (kind, value);
          DROP TABLE pack_pairs; DROP TABLE pack_ip_net; DROP TABLE pack_shared; DROP TABLE pack_case_accounts;",
-        case_count("ip", "ip", &ip_keys),
-        network_count,
-        case_count("asn", "asn", &asn_keys),
-        case_count("user_agent", "user_agent", &ua_keys),
-        case_count("template", "template_id", &template_keys),
+        ip_count, network_count, asn_count, ua_count, template_count,
     ))
     .at(path, "finding the campaign's shared infrastructure")
 }
@@ -1019,6 +1042,69 @@ fn infrastructure_sql() -> String {
         signup("signup_ip", "signup_ip"),
         signup("email_domain", "email_domain"),
     )
+}
+
+/// A CSV's columns as a SQL select list, in the documented order.
+fn columns_sql(spec: &CsvSpec) -> String {
+    header(spec)
+        .into_iter()
+        .map(crate::store::schema::ident)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Requests after which a run of exchanges.csv is closed (each run is
+/// sorted in memory).
+const RUN_ROWS: i64 = 1_000_000;
+
+/// exchanges.csv's query cut into runs of consecutive accounts of the
+/// campaign of about [`RUN_ROWS`] requests each (see [`cut_runs`]): each run reads a narrow range of the account-ordered log
+/// (zone maps skip the rest) and sorts only its rows, so the file comes out
+/// in the case's storage order ([`STORAGE_ORDER`]) without a sort of all
+/// the campaign's rows, which spilled to disk on the full incident.
+fn exchanges_runs(conn: &Connection, path: &Path, cols: &str) -> StoreResult<Vec<String>> {
+    let accounts: Vec<(String, i64)> = query_rows(
+        conn,
+        path,
+        "cutting exchanges.csv into runs",
+        "SELECT p.account_id, coalesce(s.exchanges, 0)::BIGINT
+         FROM pack_accounts p LEFT JOIN account_summary s USING (account_id)
+         WHERE p.account_id IS NOT NULL ORDER BY 1",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let counts: Vec<i64> = accounts.iter().map(|(_, n)| *n).collect();
+    let mut runs: Vec<String> = cut_runs(&counts, RUN_ROWS)
+        .into_iter()
+        .map(|(first, last)| {
+            format!(
+                "SELECT {cols} FROM exchanges_v
+                 WHERE account_id BETWEEN {} AND {} AND account_id IN (SELECT account_id FROM pack_accounts)
+                 ORDER BY {STORAGE_ORDER}",
+                literal(&accounts[first].0),
+                literal(&accounts[last].0)
+            )
+        })
+        .collect();
+    if runs.is_empty() {
+        runs.push(format!("SELECT {cols} FROM exchanges_v WHERE false"));
+    }
+    Ok(runs)
+}
+
+/// Consecutive runs (first and last index) of `counts`, each closed once it
+/// reaches `run_rows` (so it passes that by less than its last account's
+/// requests), the last one whatever is left; none when empty.
+fn cut_runs(counts: &[i64], run_rows: i64) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let (mut start, mut rows) = (0, 0);
+    for (i, n) in counts.iter().enumerate() {
+        rows += n;
+        if rows >= run_rows || i + 1 == counts.len() {
+            runs.push((start, i));
+            (start, rows) = (i + 1, 0);
+        }
+    }
+    runs
 }
 
 /// The sample size of a sampled exchanges query (its `LIMIT`).
@@ -1289,4 +1375,20 @@ fn write_zip(dir: &Path) -> StoreResult<PathBuf> {
         .map_err(|e| e.error)
         .at(&zip_path, "cannot move the zip into place")?;
     Ok(zip_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_cover_every_account_once_in_order() {
+        assert_eq!(cut_runs(&[], 10), vec![]);
+        assert_eq!(cut_runs(&[3], 10), vec![(0, 0)]);
+        assert_eq!(
+            cut_runs(&[4, 4, 4, 25, 1, 9, 0], 10),
+            vec![(0, 2), (3, 3), (4, 5), (6, 6)]
+        );
+        assert_eq!(cut_runs(&[10, 10], 10), vec![(0, 0), (1, 1)]);
+    }
 }

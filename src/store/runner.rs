@@ -65,6 +65,20 @@ impl<'a> SqlRunner<'a> {
         select: &str,
         zstd: &[&str],
     ) -> StoreResult<()> {
+        self.create_empty_compressed(context, table, select, zstd)?;
+        self.exec(context, &format!("INSERT INTO {table} {select};"))
+    }
+
+    /// Creates (or replaces) `table`, empty, with the columns of the query
+    /// `select`, the `zstd` ones compressed with ZSTD (see
+    /// [`SqlRunner::create_table_compressed`]).
+    pub fn create_empty_compressed(
+        &self,
+        context: &str,
+        table: &str,
+        select: &str,
+        zstd: &[&str],
+    ) -> StoreResult<()> {
         self.progress.check()?;
         let columns = super::normalize::describe(self.conn, &format!("({select})"), self.file)?;
         let defs: Vec<String> = columns
@@ -80,10 +94,7 @@ impl<'a> SqlRunner<'a> {
             .collect();
         self.exec(
             context,
-            &format!(
-                "CREATE OR REPLACE TABLE {table} ({}); INSERT INTO {table} {select};",
-                defs.join(", ")
-            ),
+            &format!("CREATE OR REPLACE TABLE {table} ({});", defs.join(", ")),
         )
     }
 

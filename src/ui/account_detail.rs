@@ -343,6 +343,7 @@ fn detection(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, account: &str) {
         for l in &lines[1..] {
             ui.label(format!("• {l}"));
         }
+        super::suspects::stale_notice(ui, cx, &scan);
     });
     ui.add_space(6.0);
 }

@@ -845,7 +845,11 @@ pub fn export_window(
                 );
                 ui.label("exchanges");
             });
-            let scanned = session.scan.value().is_some();
+            // A stale scan kept in the case is not of this case's state.
+            let scanned = session
+                .scan
+                .value()
+                .is_some_and(|s| s.kept.as_ref().is_none_or(|k| k.stale.is_empty()));
             ui.add_enabled(
                 scanned,
                 egui::Checkbox::new(
@@ -853,7 +857,9 @@ pub fn export_window(
                     "Detection scores and signals in accounts.csv",
                 ),
             )
-            .on_disabled_hover_text("Run detection first (the Suspects view)");
+            .on_disabled_hover_text(
+                "Run detection first (the Suspects view; a stale scan needs Re-scan)",
+            );
             ui.checkbox(&mut d.zip, "Also write a .zip of the folder");
             ui.add_space(6.0);
             if ui.button("Export").clicked() {
@@ -870,7 +876,7 @@ pub fn export_window(
                         let settings = session
                             .scan
                             .shown_key()
-                            .cloned()
+                            .map(|k| k.config.clone())
                             .unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
                         session.scan.value().cloned().map(|s| (s, settings))
                     })

@@ -23,6 +23,16 @@ use super::evidence::EvidenceCheck;
 use super::opening::Opened;
 use super::slot::Slot;
 
+/// A scan asked for: the settings' text (TOML), and whether the scan kept
+/// in the case may be shown whatever changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanAsk {
+    /// The detection settings.
+    pub config: String,
+    /// A kept scan may be shown even when stale.
+    pub kept_ok: bool,
+}
+
 /// An opened case and its views' data.
 pub struct Session {
     /// The case file.
@@ -64,8 +74,14 @@ pub struct Session {
     pub detail: Slot<String, AccountDetail>,
     /// The account network.
     pub graph: Slot<Option<GraphConfig>, Scene>,
-    /// Detection over the whole case (keyed by the settings' text).
-    pub scan: Slot<String, Scan>,
+    /// Detection over the whole case.
+    pub scan: Slot<ScanAsk, Scan>,
+    /// The settings' text of the first scan asked for in this session: a
+    /// scan kept in the case is shown for it, even when stale, until the
+    /// analyst asks for a new one or changes the settings.
+    first_scan_text: Option<String>,
+    /// The analyst asked for a new scan (Re-scan).
+    rescan_asked: bool,
     /// Progress of the running scan.
     pub scan_progress: Progress,
     /// The accounts a selection of days and categories covers.
@@ -134,6 +150,8 @@ impl Session {
             detail: Slot::default(),
             graph: Slot::default(),
             scan: Slot::default(),
+            first_scan_text: None,
+            rescan_asked: false,
             scan_progress: Progress::default(),
             selection_accounts: Slot::default(),
             custody_log: Slot::default(),
@@ -160,25 +178,39 @@ impl Session {
         );
     }
 
-    /// Asks for detection with the settings in `config_text` (TOML). It
     /// Asks for the scan the views show: the shipped settings with the
-    /// analyst's network marks (kept with the case's work).
+    /// analyst's network marks (kept with the case's work). The first time
+    /// in a session that is the scan kept in the case, if any, even when
+    /// stale (it says so, and [`Session::rescan`] makes a new one).
     pub fn want_case_scan(&mut self) {
         let text = DetectConfig::text_with_network_marks(
             crate::analysis::detect::config::DEFAULT_CONFIG,
             &self.work.book().networks,
         );
-        self.want_scan(text);
+        let first = self.first_scan_text.get_or_insert_with(|| text.clone());
+        let kept_ok = !self.rescan_asked && *first == text;
+        self.want_scan(ScanAsk {
+            config: text,
+            kept_ok,
+        });
     }
 
+    /// Asks for a new scan of the case in place of a stale kept one.
+    pub fn rescan(&mut self) {
+        self.rescan_asked = true;
+        self.want_case_scan();
+    }
+
+    /// Asks for detection with the settings in `ask.config` (TOML). It
     /// reads the whole log, so it runs on the scan worker.
-    pub fn want_scan(&mut self, config_text: String) {
-        let key = config_text.clone();
+    pub fn want_scan(&mut self, ask: ScanAsk) {
         let progress = Progress::default();
         let job_progress = progress.clone();
+        let config_text = ask.config.clone();
+        let kept_ok = ask.kept_ok;
         let submitted = self.ask(
             |s| &mut s.scan,
-            key,
+            ask,
             true,
             move |c, p| {
                 let cfg = DetectConfig::parse(&config_text).map_err(|reason| {
@@ -187,7 +219,11 @@ impl Session {
                         reason: format!("detection settings: {reason}"),
                     }
                 })?;
-                detect::scan(c, p, &cfg, &job_progress)
+                if kept_ok {
+                    detect::scan_or_kept(c, p, &cfg, &job_progress)
+                } else {
+                    detect::scan(c, p, &cfg, &job_progress)
+                }
             },
         );
         if submitted {

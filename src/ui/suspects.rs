@@ -146,9 +146,37 @@ fn header(
             ui.spinner();
         }
     });
+    stale_notice(ui, cx, scan);
     evidence(ui, cx, scan);
     ui.weak("Click a row for its explanation; double-click (or the button on the right) selects its accounts in every view. Scores and thresholds come from assets/detection.toml (`distillscope scan --config` for other settings).");
     ui.add_space(4.0);
+}
+
+/// When the scan shown was kept in the case and the case or the settings
+/// changed since: a warning line saying what changed, and Re-scan.
+pub fn stale_notice(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
+    let Some(kept) = scan.kept.as_ref().filter(|k| !k.stale.is_empty()) else {
+        return;
+    };
+    let warn = super::theme::tokens(ui).warn;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            egui::RichText::new(format!(
+                "⚠ This scan was made {} and kept in the case; since then {}.",
+                kept.made_at.replace('T', " ").replace('Z', " UTC"),
+                kept.stale.join("; ")
+            ))
+            .color(warn),
+        );
+        let busy = cx.session.scan.is_loading();
+        if ui
+            .add_enabled(!busy, egui::Button::new("Re-scan"))
+            .on_hover_text("Scan the case as it is now (about a minute on the full incident)")
+            .clicked()
+        {
+            cx.session.rescan();
+        }
+    });
 }
 
 /// What the evidence let detection see: a warning line when a kind of

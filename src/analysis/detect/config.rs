@@ -29,7 +29,7 @@ pub const SIGNALS: [&str; 15] = [
 ];
 
 /// Whole-score settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreSettings {
     /// Score (0 to 4) at which an account is flagged.
@@ -53,7 +53,7 @@ pub struct ScoreSettings {
 }
 
 /// Lists and constants the signals use.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lists {
     /// Regular expression of the generic words that name hosting networks.
@@ -120,7 +120,7 @@ impl HostingRule {
 }
 
 /// One signal's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignalSettings {
     /// Signal id (one of [`SIGNALS`]).
@@ -152,7 +152,7 @@ impl SignalSettings {
 }
 
 /// The whole settings file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectConfig {
     /// Score settings.

@@ -161,7 +161,7 @@ pub fn partial_threshold(configured: f64, attainable: &[f64], rule: &str) -> f64
 
 /// What detection could use, signal by signal and kind by kind, and the
 /// flag threshold that follows.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Availability {
     /// Per signal: `None` when it can fire, else why it cannot.
     pub missing: Vec<Option<String>>,

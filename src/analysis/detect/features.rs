@@ -32,7 +32,6 @@ pub struct Release {
     /// The population's move: the mean over accounts active in the window
     /// of their share of requests on the new model (each account counts
     /// once, so heavy users, a campaign above all, do not set the baseline).
-    #[serde(with = "super::cache::f64_bits")]
     pub population_share: f64,
 }
 
@@ -58,28 +57,20 @@ pub struct AccountFacts {
     /// Distinct addresses.
     pub ips: u32,
     /// Share of requests from hosting networks.
-    #[serde(with = "super::cache::f64_bits")]
     pub hosting_share: f64,
     /// Share of requests from unsupported regions.
-    #[serde(with = "super::cache::f64_bits")]
     pub unsupported_share: f64,
     /// Share of requests on scripted templates.
-    #[serde(with = "super::cache::f64_bits")]
     pub scripted_share: f64,
     /// Share of requests in targeted capabilities.
-    #[serde(with = "super::cache::f64_bits")]
     pub targeted_share: f64,
     /// Share of elicitation requests.
-    #[serde(with = "super::cache::f64_bits")]
     pub elicitation_share: f64,
     /// Output tokens per input token.
-    #[serde(with = "super::cache::f64_bits")]
     pub output_ratio: f64,
     /// Entropy of the hour of day (bits).
-    #[serde(with = "super::cache::f64_bits")]
     pub hour_entropy: f64,
     /// Median seconds between requests (NaN with fewer than two).
-    #[serde(with = "super::cache::f64_bits")]
     pub median_gap: f64,
     /// Per release: requests in the window and those on the new model.
     pub release_requests: Vec<(u32, u32)>,
@@ -136,7 +127,7 @@ pub struct NetworkKind {
 
 /// Numbers the accounts in id order (`detect_account`, a temporary table
 /// the scan's later SQL joins on): the order of [`Features::accounts`].
-pub fn number_accounts(conn: &Connection, path: &Path) -> StoreResult<()> {
+fn number_accounts(conn: &Connection, path: &Path) -> StoreResult<()> {
     conn.execute_batch(
         "CREATE OR REPLACE TEMP TABLE detect_account AS
          SELECT account_id, (row_number() OVER (ORDER BY account_id) - 1)::INTEGER AS idx

@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// One dense block: its rows (accounts) and its density g(S) = f(S) / |S|.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     /// Row (account) indices, sorted.
     pub rows: Vec<u32>,

@@ -5,12 +5,12 @@
 //! one row per account or per cluster.
 
 pub mod attribution;
-pub mod cache;
 pub mod config;
 pub mod evidence;
 pub mod explain;
 pub mod features;
 pub mod fraudar;
+pub mod kept;
 pub mod score;
 
 use std::path::Path;
@@ -29,7 +29,7 @@ use crate::store::error::{Context as _, StoreResult};
 use crate::store::progress::Progress;
 
 /// The verdict on one account.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountVerdict {
     /// The values it was judged by (its cluster's when `by_cluster`).
     pub values: [f64; N],
@@ -46,7 +46,7 @@ pub struct AccountVerdict {
 }
 
 /// The verdict on one graph cluster of at least the minimum size.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClusterVerdict {
     /// Graph cluster id.
     pub cluster: i32,
@@ -80,7 +80,7 @@ pub struct ClusterVerdict {
 }
 
 /// A campaign: flagged accounts attributed together.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Campaign {
     /// 1-based number, largest first.
     pub number: u32,
@@ -97,7 +97,7 @@ pub struct Campaign {
 }
 
 /// A whole scan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Scan {
     /// The settings used, with the flag threshold in force on this
     /// evidence (see [`evidence::Availability`]).
@@ -117,17 +117,29 @@ pub struct Scan {
     /// Accounts flagged on their own numbers (not in a cluster of the
     /// minimum size), by index.
     pub alone: Vec<u32>,
-    /// Own values of every account.
+    /// Own values of every account (rebuilt from `own`, not kept).
+    #[serde(skip)]
     pub population: Baseline,
     /// Values of the clusters of at least the minimum size (their peers).
+    #[serde(skip)]
     pub cluster_baseline: Baseline,
     /// Dense blocks found (rows are account indices).
     pub blocks: Vec<fraudar::Block>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
+    /// Set when the scan was taken from the case: when it was made and
+    /// what changed since.
+    #[serde(skip)]
+    pub kept: Option<kept::Kept>,
 }
 
 impl Scan {
+    /// Rebuilds the baselines from the values (they are not kept).
+    fn rebuild_baselines(&mut self) {
+        self.population = Baseline::new(self.own.iter());
+        self.cluster_baseline = Baseline::new(self.clusters.iter().map(|c| &c.values));
+    }
+
     /// Accounts flagged.
     pub fn flagged_count(&self) -> usize {
         self.accounts.iter().filter(|a| a.flagged).count()
@@ -181,8 +193,71 @@ impl Scan {
     }
 }
 
-/// Runs every signal over a case and scores, explains and attributes.
+/// Runs every signal over a case and scores, explains and attributes; the
+/// scan kept in the case when it is current (same evidence, labels, graph
+/// and settings), else a new one, kept in the case when it is writable.
 pub fn scan(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    progress: &Progress,
+) -> StoreResult<Scan> {
+    scan_with(conn, path, cfg, progress, false)
+}
+
+/// The scan kept in the case whatever changed since (marked stale with
+/// what changed), or a new one when none is kept: what a reopened case
+/// shows at once.
+pub fn scan_or_kept(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    progress: &Progress,
+) -> StoreResult<Scan> {
+    scan_with(conn, path, cfg, progress, true)
+}
+
+/// The kept scan when it is current (or whatever its state, `stale_ok`),
+/// else a new one.
+fn scan_with(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    progress: &Progress,
+    stale_ok: bool,
+) -> StoreResult<Scan> {
+    let t = Instant::now();
+    let stamp = kept::Stamp::of(conn, path, cfg)?;
+    match kept::load(conn, &stamp) {
+        Some(mut s) if stale_ok || s.kept.as_ref().is_some_and(|k| k.stale.is_empty()) => {
+            s.timings = vec![("taken from the case".into(), t.elapsed().as_secs_f64())];
+            Ok(s)
+        }
+        _ => scan_and_keep(conn, path, cfg, &stamp, progress),
+    }
+}
+
+/// A new scan, kept in the case (a read-only case is scanned again next
+/// time; nothing is lost).
+fn scan_and_keep(
+    conn: &Connection,
+    path: &Path,
+    cfg: &DetectConfig,
+    stamp: &kept::Stamp,
+    progress: &Progress,
+) -> StoreResult<Scan> {
+    let mut s = scan_log(conn, path, cfg, progress)?;
+    let t = Instant::now();
+    if let Err(e) = kept::store(conn, path, stamp, &s) {
+        log::info!("the scan is not kept in the case: {e}");
+    }
+    s.timings
+        .push(("keep in the case".into(), t.elapsed().as_secs_f64()));
+    Ok(s)
+}
+
+/// Reads the features from the log, then scores, explains and attributes.
+fn scan_log(
     conn: &Connection,
     path: &Path,
     cfg: &DetectConfig,
@@ -194,26 +269,8 @@ pub fn scan(
         timings.push((name.to_owned(), t.elapsed().as_secs_f64()));
         *t = Instant::now();
     };
-    // The features kept in the case while what they depend on is unchanged.
-    let key = cache::key(conn, path, cfg)?;
-    let features = match cache::load(conn, &key) {
-        Some(kept) => {
-            // The later SQL joins on the numbering the reading makes.
-            features::number_accounts(conn, path)?;
-            lap("features kept in the case", &mut t, &mut timings);
-            kept
-        }
-        None => {
-            let read = features::read(conn, path, cfg, progress)?;
-            lap("read features (DuckDB)", &mut t, &mut timings);
-            // A read-only case is scanned again next time; nothing is lost.
-            if let Err(e) = cache::store(conn, path, &key, &read) {
-                log::info!("the scan's features are not kept: {e}");
-            }
-            lap("keep features in the case", &mut t, &mut timings);
-            read
-        }
-    };
+    let features = features::read(conn, path, cfg, progress)?;
+    lap("read features (DuckDB)", &mut t, &mut timings);
     // Flag on the kinds of evidence this case can show.
     let availability = evidence::Availability::assess(&features.inputs, cfg);
     let mut effective = cfg.clone();
@@ -397,6 +454,7 @@ pub fn scan(
         population,
         blocks,
         timings,
+        kept: None,
     })
 }
 

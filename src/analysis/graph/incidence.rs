@@ -315,11 +315,42 @@ struct LogColumn {
 /// value must stay NULL).
 fn text_column(col: &str) -> LogColumn {
     LogColumn {
-        key: format!("CASE WHEN {col} IS NOT NULL AND {col} <> '' THEN hash({col}) END"),
+        key: text_key(col),
         texts: format!(
             "SELECT DISTINCT hash({col}), {col} FROM exchanges WHERE {col} IS NOT NULL AND {col} <> ''"
         ),
     }
+}
+
+/// The 64-bit key of a text value (`expr` is any SQL text expression).
+fn text_key(expr: &str) -> String {
+    format!("CASE WHEN {expr} IS NOT NULL AND {expr} <> '' THEN hash({expr}) END")
+}
+
+/// The SQL expression of the key `value_accounts` has for the value
+/// `expr` of an address, user agent or AS number (the log's column, or the
+/// same value as text); `None` for other kinds.
+pub fn value_key(kind: LinkKind, expr: &str) -> Option<String> {
+    Some(match kind {
+        LinkKind::Ip | LinkKind::UserAgent => text_key(expr),
+        LinkKind::Asn => format!("TRY_CAST({expr} AS UBIGINT)"),
+        _ => return None,
+    })
+}
+
+/// The kinds whose accounts per value the graph build kept in
+/// `value_accounts` (none in a case built before it did, or read-only).
+pub fn kept_value_kinds(conn: &Connection, path: &Path) -> StoreResult<Vec<String>> {
+    if !crate::store::case::has_table(conn, "value_accounts") {
+        return Ok(Vec::new());
+    }
+    crate::analysis::views::query_rows(
+        conn,
+        path,
+        "reading which accounts per value are kept",
+        "SELECT DISTINCT kind FROM value_accounts",
+        |r| r.get(0),
+    )
 }
 
 fn log_column(kind: LinkKind) -> Option<LogColumn> {
@@ -394,6 +425,13 @@ pub fn read_log_kinds(
     // Two lanes, each on its own connection: the addresses (the largest
     // kind) on one, the rest on the other, so that while one lane's rows
     // are grouped in Rust the other's aggregation runs in DuckDB.
+    // Accounts per value, kept for the account page (best effort: a
+    // read-only case goes without, and the page counts from the log).
+    if let Err(e) = conn.execute_batch(
+        "CREATE OR REPLACE TABLE value_accounts (kind VARCHAR, key UBIGINT, accounts BIGINT);",
+    ) {
+        log::info!("accounts per value not kept: {e}");
+    }
     let (big, rest): (Vec<LinkKind>, Vec<LinkKind>) =
         kinds.iter().partition(|k| **k == LinkKind::Ip);
     let lanes: Vec<StoreResult<Vec<(LinkKind, Incidence)>>> = std::thread::scope(|scope| {
@@ -478,6 +516,13 @@ fn read_log_kind(
         }
         Ok(())
     })?;
+    // One row per account and value: counting rows per value counts accounts.
+    if let Err(e) = conn.execute_batch(&format!(
+        "INSERT INTO value_accounts SELECT '{}', value, count(*) FROM graph_incidence GROUP BY value;",
+        kind.name()
+    )) {
+        log::info!("accounts per value not kept: {e}");
+    }
     conn.execute_batch("DROP TABLE graph_incidence")
         .at(path, ctx)?;
     let texts = read_texts(conn, path, kind, &c.texts)?;
