@@ -303,8 +303,8 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
     );
     let rows = read_csv(&out.join("exchanges.csv"));
     assert_eq!(rows.len() as i64, exchanges);
-    // In the case's storage order: by account, then time, then id.
-    let key = |r: &Vec<Option<String>>| (r[2].clone(), r[1].clone(), r[0].clone());
+    // Oldest first, ties by id.
+    let key = |r: &Vec<Option<String>>| (r[1].clone(), r[0].clone());
     assert!(
         rows.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
         "exchanges.csv out of order"

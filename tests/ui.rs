@@ -737,3 +737,43 @@ fn the_mapping_dialog_opens_a_table_with_other_column_names_and_the_case_remembe
     assert!(h.state().mapping.is_none());
     assert_eq!(summary_exchanges(&mut h), 3);
 }
+
+#[test]
+fn a_stale_scan_kept_in_the_case_says_what_changed_and_rescans_on_one_click() {
+    // The sample's case holds its scan; a network marked since makes it stale.
+    let (_dir, case) = own_sample_case();
+    let c = case.to_str().unwrap();
+    let run = common::cli(&[
+        "campaign",
+        c,
+        "-q",
+        "--analyst",
+        "ana",
+        "network",
+        "--asn",
+        "9009",
+        "--kind",
+        "not_hosting",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let mut h = opened(case.clone());
+    show(&mut h, View::Suspects);
+    settle(&mut h);
+    // Shown at once, with what changed and the way out.
+    h.get_by_label_contains("Stale: this scan was made");
+    h.get_by_label_contains("the analyst's network marks changed");
+    h.get_by_label_contains("accounts flagged, in 4 campaigns");
+    h.get_by_label("Re-scan").click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("Stale: this scan was made")
+            .is_none(),
+        "the new scan is current"
+    );
+    let kept = h
+        .state()
+        .session()
+        .and_then(|s| s.scan.value().map(|scan| scan.kept.is_some()))
+        .expect("a scan is shown");
+    assert!(!kept, "the new scan was made from the log");
+}

@@ -51,6 +51,19 @@ pub enum Bench {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Time each first look at a typical selection (timeline, categories,
+    /// accounts, exchanges) and whole account pages, cold or warm.
+    Looks {
+        /// The case file.
+        case: PathBuf,
+        /// Repetitions of every look.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Drop the page cache and open the case afresh before each look
+        /// (Linux, as root).
+        #[arg(long)]
+        cold: bool,
+    },
     /// Build the account network of a case from scratch (stages, peak
     /// memory, edges), and compare its clustering with igraph and leidenalg.
     Graph {
@@ -167,6 +180,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             );
         }
         Bench::Views { case, runs } => super::bench_ui::views(case, *runs)?,
+        Bench::Looks { case, runs, cold } => super::bench_ui::looks(case, *runs, *cold)?,
         Bench::Frames { case, frames } => super::bench_ui::frames(case, *frames)?,
         Bench::Graph { case } => super::bench_graph::graph(case)?,
         Bench::Scan { case } => {

@@ -378,3 +378,112 @@ pub fn frames(case_path: &Path, count: usize) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Drops the kernel's page cache (Linux, as root), so the next read of the
+/// case comes from the disk.
+fn drop_page_cache() -> anyhow::Result<()> {
+    // Dirty pages cannot be dropped: write them out first.
+    std::process::Command::new("sync").status()?;
+    std::fs::write("/proc/sys/vm/drop_caches", "3").map_err(|e| {
+        anyhow::anyhow!(
+            "cannot drop the page cache ({e}): `bench looks --cold` needs root on Linux"
+        )
+    })
+}
+
+/// What the GUI reads when the analyst makes a new selection: the
+/// timeline, the categories, the first block of the accounts table and the
+/// first page of exchanges.
+fn first_look(c: &duckdb::Connection, path: &Path, sel: &Selection) -> anyhow::Result<()> {
+    views::timeline(c, path, sel, Stack::Category)?;
+    views::categories(c, path, sel)?;
+    views::prepare_accounts(c, path, sel, &AccountQuery::default(), 0)?;
+    views::exchanges(c, path, sel, 0)?;
+    Ok(())
+}
+
+/// One look the GUI makes, as a query job.
+type Look = Box<dyn Fn(&duckdb::Connection, &Path) -> anyhow::Result<()>>;
+
+/// `bench looks`: every first look at a typical selection and the whole
+/// account page of three accounts (the busiest, the 100th and the 10,000th
+/// busiest), `runs` times each. Cold: before each look the page cache is
+/// dropped and the case opened afresh (DuckDB's buffers empty). Warm: one
+/// opened case, each look once before the timed runs.
+pub fn looks(case_path: &Path, runs: usize, cold: bool) -> anyhow::Result<()> {
+    let case = Case::open(case_path, false)?;
+    let selections = typical_selections(&case)?;
+    let ranked: Vec<String> = views::query_rows(
+        &case.conn,
+        &case.path,
+        "ranking accounts",
+        "SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id",
+        |r| r.get(0),
+    )?;
+    let pages: Vec<(String, String)> = [
+        (0, "busiest"),
+        (99, "100th busiest"),
+        (9_999, "10,000th busiest"),
+    ]
+    .into_iter()
+    .filter_map(|(i, label)| {
+        ranked
+            .get(i)
+            .map(|a| (format!("account page, {label}"), a.clone()))
+    })
+    .collect();
+    drop(case);
+    let mut looks: Vec<(String, Look)> = Vec::new();
+    for (label, sel) in selections {
+        looks.push((
+            format!("first look, {label}"),
+            Box::new(move |c, p| first_look(c, p, &sel)),
+        ));
+    }
+    for (label, account) in pages {
+        looks.push((
+            label,
+            Box::new(move |c, p| {
+                let page = views::account_detail(c, p, &account)?;
+                anyhow::ensure!(page.complete, "account page incomplete");
+                Ok(())
+            }),
+        ));
+    }
+    let warm = (!cold).then(|| Case::open(case_path, false)).transpose()?;
+    println!(
+        "{} runs each, {}:",
+        runs,
+        if cold {
+            "cold (page cache dropped, case opened afresh before each)"
+        } else {
+            "warm (one opened case, each look once before)"
+        }
+    );
+    let mut worst: f64 = 0.0;
+    for (label, look) in &looks {
+        let mut times = Vec::new();
+        if let Some(case) = &warm {
+            look(&case.conn, &case.path)?;
+        }
+        for _ in 0..runs {
+            let fresh;
+            let case = match &warm {
+                Some(case) => case,
+                None => {
+                    drop_page_cache()?;
+                    fresh = Case::open(case_path, false)?;
+                    &fresh
+                }
+            };
+            let started = Instant::now();
+            look(&case.conn, &case.path)?;
+            times.push(ms(started.elapsed()));
+        }
+        let (median, max) = median_max(times);
+        worst = worst.max(max);
+        println!("  {label:<40} median {median:>7.1} ms   max {max:>7.1} ms");
+    }
+    println!("  slowest of all: {worst:.1} ms");
+    Ok(())
+}

@@ -16,12 +16,10 @@ use crate::analysis::detect::{Scan, explain};
 use crate::analysis::views::query_rows;
 use crate::case::{Campaign, Workbook};
 use crate::store::case::CaseMeta;
-use crate::store::csv::{Encoding, FORMULA_RULE, write_atomic, write_query, write_query_runs};
+use crate::store::csv::{Encoding, FORMULA_RULE, write_atomic, write_query};
 use crate::store::error::{Context as _, StoreError, StoreResult};
 use crate::store::fingerprint;
-use crate::store::load::STORAGE_ORDER;
 use crate::store::progress::Progress;
-use crate::store::schema::literal;
 
 /// What to export and how.
 #[derive(Debug, Clone)]
@@ -118,7 +116,7 @@ pub const CSV_FILES: [CsvSpec; 8] = [
     },
     CsvSpec {
         name: "exchanges.csv",
-        description: "Every request of the campaign's accounts (or the documented sample), account by account (ids in order), each account's oldest first (ties by request id): the order the case stores them in.",
+        description: "Every request of the campaign's accounts (or the documented sample), oldest first.",
         columns: &[
             ("exchange_id", "request id"),
             ("ts", "arrival time (UTC)"),
@@ -497,7 +495,7 @@ pub fn export(
         of: campaign_exchanges as u64,
         method: format!(
             "the {n} exchanges of the campaign's {campaign_exchanges} with the smallest hash(exchange_id, 42) \
-             (DuckDB's hash with seed 42; ties by exchange_id), then in the order of a whole pack (by account, then time): every exchange had the same \
+             (DuckDB's hash with seed 42; ties by exchange_id), then sorted by time: every exchange had the same \
              chance of being chosen, and the same case always gives the same rows, whatever the threads"
         ),
     });
@@ -524,12 +522,7 @@ pub fn export(
             stage_infrastructure(conn, case_path)?;
         }
         let sql = csv_query(spec.name, campaign.id, sampling.as_ref());
-        if spec.name == "exchanges.csv" && sampling.is_none() {
-            let runs = exchanges_runs(conn, case_path, &columns_sql(spec))?;
-            write_query_runs(conn, &runs, &tmp.join(spec.name), Encoding::Utf8Bom)?;
-        } else {
-            write_query(conn, &sql, &tmp.join(spec.name), Encoding::Utf8Bom)?;
-        }
+        write_query(conn, &sql, &tmp.join(spec.name), Encoding::Utf8Bom)?;
         let _ = written.send(spec.name);
         queries.insert(spec.name.to_owned(), sql);
         lap(spec.name, &mut t);
@@ -798,7 +791,11 @@ fn stage_tables(
 
 /// The SQL of one CSV file (over the case and the pack's temporary tables).
 fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
-    let cols = columns_sql(spec(file));
+    let cols = header(spec(file))
+        .into_iter()
+        .map(crate::store::schema::ident)
+        .collect::<Vec<_>>()
+        .join(", ");
     match file {
         "accounts.csv" => format!(
             "SELECT {cols} FROM (
@@ -834,11 +831,10 @@ fn csv_query(file: &str, campaign: i64, sampling: Option<&Sampling>) -> String {
                 // a reservoir over a parallel scan depends on which thread
                 // reads which rows first, so two exports could differ.
                 Some(s) => format!(
-                    "SELECT {cols} FROM (SELECT * FROM {from} ORDER BY hash(exchange_id, 42), exchange_id LIMIT {}) ORDER BY {STORAGE_ORDER}",
+                    "SELECT {cols} FROM (SELECT * FROM {from} ORDER BY hash(exchange_id, 42), exchange_id LIMIT {}) ORDER BY ts, exchange_id",
                     s.rows
                 ),
-                // Written in runs of consecutive accounts (`exchanges_runs`).
-                None => format!("SELECT {cols} FROM {from} ORDER BY {STORAGE_ORDER}"),
+                None => format!("SELECT {cols} FROM {from} ORDER BY ts, exchange_id"),
             }
         }
         "daily_timeline.csv" => format!("SELECT {cols} FROM pack_daily ORDER BY day, exchanges DESC, category"),
@@ -1042,69 +1038,6 @@ fn infrastructure_sql() -> String {
         signup("signup_ip", "signup_ip"),
         signup("email_domain", "email_domain"),
     )
-}
-
-/// A CSV's columns as a SQL select list, in the documented order.
-fn columns_sql(spec: &CsvSpec) -> String {
-    header(spec)
-        .into_iter()
-        .map(crate::store::schema::ident)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Requests after which a run of exchanges.csv is closed (each run is
-/// sorted in memory).
-const RUN_ROWS: i64 = 1_000_000;
-
-/// exchanges.csv's query cut into runs of consecutive accounts of the
-/// campaign of about [`RUN_ROWS`] requests each (see [`cut_runs`]): each run reads a narrow range of the account-ordered log
-/// (zone maps skip the rest) and sorts only its rows, so the file comes out
-/// in the case's storage order ([`STORAGE_ORDER`]) without a sort of all
-/// the campaign's rows, which spilled to disk on the full incident.
-fn exchanges_runs(conn: &Connection, path: &Path, cols: &str) -> StoreResult<Vec<String>> {
-    let accounts: Vec<(String, i64)> = query_rows(
-        conn,
-        path,
-        "cutting exchanges.csv into runs",
-        "SELECT p.account_id, coalesce(s.exchanges, 0)::BIGINT
-         FROM pack_accounts p LEFT JOIN account_summary s USING (account_id)
-         WHERE p.account_id IS NOT NULL ORDER BY 1",
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let counts: Vec<i64> = accounts.iter().map(|(_, n)| *n).collect();
-    let mut runs: Vec<String> = cut_runs(&counts, RUN_ROWS)
-        .into_iter()
-        .map(|(first, last)| {
-            format!(
-                "SELECT {cols} FROM exchanges_v
-                 WHERE account_id BETWEEN {} AND {} AND account_id IN (SELECT account_id FROM pack_accounts)
-                 ORDER BY {STORAGE_ORDER}",
-                literal(&accounts[first].0),
-                literal(&accounts[last].0)
-            )
-        })
-        .collect();
-    if runs.is_empty() {
-        runs.push(format!("SELECT {cols} FROM exchanges_v WHERE false"));
-    }
-    Ok(runs)
-}
-
-/// Consecutive runs (first and last index) of `counts`, each closed once it
-/// reaches `run_rows` (so it passes that by less than its last account's
-/// requests), the last one whatever is left; none when empty.
-fn cut_runs(counts: &[i64], run_rows: i64) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let (mut start, mut rows) = (0, 0);
-    for (i, n) in counts.iter().enumerate() {
-        rows += n;
-        if rows >= run_rows || i + 1 == counts.len() {
-            runs.push((start, i));
-            (start, rows) = (i + 1, 0);
-        }
-    }
-    runs
 }
 
 /// The sample size of a sampled exchanges query (its `LIMIT`).
@@ -1375,20 +1308,4 @@ fn write_zip(dir: &Path) -> StoreResult<PathBuf> {
         .map_err(|e| e.error)
         .at(&zip_path, "cannot move the zip into place")?;
     Ok(zip_path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_cover_every_account_once_in_order() {
-        assert_eq!(cut_runs(&[], 10), vec![]);
-        assert_eq!(cut_runs(&[3], 10), vec![(0, 0)]);
-        assert_eq!(
-            cut_runs(&[4, 4, 4, 25, 1, 9, 0], 10),
-            vec![(0, 2), (3, 3), (4, 5), (6, 6)]
-        );
-        assert_eq!(cut_runs(&[10, 10], 10), vec![(0, 0), (1, 1)]);
-    }
 }

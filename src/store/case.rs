@@ -12,7 +12,7 @@ use super::fingerprint::{self, FileFingerprint};
 use super::mapping::ColumnMapping;
 
 /// Version of the case file layout; a case of another version is rebuilt.
-/// 7: `exchanges` stored in account, time and exchange id order.
+/// 7: `exchanges` stored in day, account, time and exchange id order.
 pub const CASE_FORMAT: u32 = 7;
 
 /// Suffix of case files.

@@ -44,23 +44,7 @@ pub fn write_query(
     path: &Path,
     encoding: Encoding,
 ) -> StoreResult<()> {
-    write_query_runs(conn, &[query.to_owned()], path, encoding)
-}
-
-/// Writes the results of `runs` (queries of the same columns) one after the
-/// other as one CSV at `path`, atomically, with one header: how a large
-/// result is written in an order without sorting all of it at once (each
-/// run is sorted alone). See [`write_query`].
-pub fn write_query_runs(
-    conn: &Connection,
-    runs: &[String],
-    path: &Path,
-    encoding: Encoding,
-) -> StoreResult<()> {
-    let Some(first) = runs.first() else {
-        return Ok(());
-    };
-    let cols = crate::store::normalize::describe(conn, &format!("({first})"), path)?;
+    let cols = crate::store::normalize::describe(conn, &format!("({query})"), path)?;
     let select: Vec<String> = cols
         .iter()
         .map(|c| {
@@ -78,37 +62,30 @@ pub fn write_query_runs(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let partial = |suffix: &str| {
-        tempfile::Builder::new()
-            .prefix(".distillscope-")
-            .suffix(suffix)
-            .tempfile_in(dir)
-            .at(path, "cannot create the output file")
-    };
-    let tmp = partial(".csv.partial")?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".distillscope-")
+        .suffix(".csv.partial")
+        .tempfile_in(dir)
+        .at(path, "cannot create the output file")?;
     let tmp_path = tmp.path().to_path_buf();
-    let names: Vec<String> = cols.iter().map(|c| cell(&c.name)).collect();
     // DuckDB writes no byte-order mark: with one, the header goes in its
-    // PREFIX (which excludes HEADER) and a SUFFIX ends the last row. Later
-    // runs have neither header nor prefix.
-    let header = match encoding {
-        Encoding::Utf8 => format!("{}\n", names.join(",")),
-        Encoding::Utf8Bom => format!("{BOM}{}\n", names.join(",")),
+    // PREFIX (which excludes HEADER) and a SUFFIX ends the last row.
+    let (options, header) = match encoding {
+        Encoding::Utf8 => ("HEADER true".to_owned(), String::new()),
+        Encoding::Utf8Bom => {
+            let names: Vec<String> = cols.iter().map(|c| cell(&c.name)).collect();
+            let header = format!("{BOM}{}\n", names.join(","));
+            let options = format!("HEADER false, PREFIX {}, SUFFIX '\n'", literal(&header));
+            (options, header)
+        }
     };
-    let copy = |query: &str, to: &Path, options: &str| {
-        conn.execute_batch(&format!(
-            "COPY (SELECT {} FROM ({query})) TO {} (FORMAT csv, {options}, QUOTE '\"', ESCAPE '\"');",
-            select.join(", "),
-            literal(&to.to_string_lossy())
-        ))
-        .at(path, "cannot write CSV")
-    };
-    let first_options = match encoding {
-        Encoding::Utf8 => "HEADER true".to_owned(),
-        Encoding::Utf8Bom => format!("HEADER false, PREFIX {}, SUFFIX '\n'", literal(&header)),
-    };
-    copy(first, &tmp_path, &first_options)?;
-    if encoding == Encoding::Utf8Bom && cols.len() > 1 {
+    conn.execute_batch(&format!(
+        "COPY (SELECT {} FROM ({query})) TO {} (FORMAT csv, {options}, QUOTE '\"', ESCAPE '\"');",
+        select.join(", "),
+        literal(&tmp_path.to_string_lossy())
+    ))
+    .at(path, "cannot write CSV")?;
+    if !header.is_empty() && cols.len() > 1 {
         // No rows: DuckDB still writes the suffix, an empty line after the
         // header (any row of two or more columns holds a comma, so is longer).
         let file = std::fs::OpenOptions::new()
@@ -119,22 +96,6 @@ pub fn write_query_runs(
         if len == header.len() as u64 + 1 {
             file.set_len(header.len() as u64)
                 .at(path, "cannot write CSV")?;
-        }
-    }
-    if runs.len() > 1 {
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&tmp_path)
-            .at(path, "cannot write CSV")?;
-        for run in &runs[1..] {
-            let part = partial(".csv.run")?;
-            copy(run, part.path(), "HEADER false")?;
-            // The kernel copies the run's bytes (copy_file_range on Linux).
-            std::io::copy(
-                &mut std::fs::File::open(part.path()).at(path, "cannot write CSV")?,
-                &mut out,
-            )
-            .at(path, "cannot write CSV")?;
         }
     }
     // On the disk before it takes its name: a crash never leaves a named,
@@ -221,35 +182,5 @@ mod tests {
         let none = "SELECT 1 AS n, 'x' AS text WHERE false";
         assert_eq!(written(none, Encoding::Utf8Bom), "\u{feff}n,text\n");
         assert_eq!(written(none, Encoding::Utf8), "n,text\n");
-    }
-
-    #[test]
-    fn runs_are_written_one_after_the_other_under_one_header() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE t AS SELECT i AS n, CASE WHEN i % 3 = 0 THEN '=x' ELSE 'a,' || i END AS text FROM range(10) r(i);",
-        )
-        .unwrap();
-        let run =
-            |lo: i32, hi: i32| format!("SELECT * FROM t WHERE n BETWEEN {lo} AND {hi} ORDER BY n");
-        for encoding in [Encoding::Utf8Bom, Encoding::Utf8] {
-            let whole = dir.path().join("whole.csv");
-            write_query(&conn, &run(0, 9), &whole, encoding).unwrap();
-            // An empty run first and in the middle changes nothing.
-            let runs = [run(5, 4), run(0, 3), run(4, 3), run(4, 8), run(9, 9)];
-            let parts = dir.path().join("runs.csv");
-            write_query_runs(&conn, &runs, &parts, encoding).unwrap();
-            assert_eq!(
-                std::fs::read_to_string(&parts).unwrap(),
-                std::fs::read_to_string(&whole).unwrap()
-            );
-        }
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(left.len(), 2, "{left:?}");
     }
 }

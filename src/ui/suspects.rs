@@ -162,7 +162,7 @@ pub fn stale_notice(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
     ui.horizontal_wrapped(|ui| {
         ui.label(
             egui::RichText::new(format!(
-                "⚠ This scan was made {} and kept in the case; since then {}.",
+                "Stale: this scan was made {} and kept in the case; since then {}.",
                 kept.made_at.replace('T', " ").replace('Z', " UTC"),
                 kept.stale.join("; ")
             ))
