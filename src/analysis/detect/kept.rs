@@ -20,6 +20,9 @@ const TABLE: &str = "scan_result";
 /// The table earlier versions kept the features alone in.
 const OLD_TABLE: &str = "scan_features";
 /// The payload's layout; a kept scan of another layout is not read.
+/// postcard does not describe itself: raise this whenever [`Scan`] or a
+/// type inside it changes (a kept scan of the old layout is then scanned
+/// again instead of being misread).
 const FORMAT: i32 = 1;
 
 /// What a scan depends on, each part hashed, so a stale scan can say what

@@ -96,7 +96,8 @@ pub struct Campaign {
     pub last_seen: i64,
 }
 
-/// A whole scan.
+/// A whole scan. Kept in the case by [`kept`]: a change to its fields (or
+/// to a type inside it) must raise `kept::FORMAT`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Scan {
     /// The settings used, with the flag threshold in force on this
