@@ -190,7 +190,8 @@ const ROWS_PER_PART: i64 = 2_000_000;
 /// [`ROWS_PER_PART`] rows is written once as Parquet parts of consecutive
 /// days (in DuckDB's temporary folder for the case, removed after), then
 /// the parts are sorted one at a time into the table: memory stays bounded
-/// by one part.
+/// by one part. A single day of more requests than that is a part of its
+/// own, sorted by DuckDB's spilling sort.
 fn load_in_storage_order(
     run: &SqlRunner<'_>,
     rows: &str,
