@@ -1049,12 +1049,12 @@ pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResu
         ("model", "model", "''", "model", None),
     ] {
         let key = link.and_then(|l| incidence::value_key(l, column));
-        let users = match (link, &key) {
-            (Some(l), Some(_)) if kept_kinds.iter().any(|k| k == l.name()) => format!(
+        let users = match link {
+            Some(l) if kept_kinds.iter().any(|k| k == l.name()) => format!(
                 "SELECT raw, v.accounts FROM mine m JOIN value_accounts v ON v.kind = '{}' AND v.key = m.key",
                 l.name()
             ),
-            (Some(_), _) => format!(
+            Some(_) => format!(
                 "SELECT {column} AS raw, count(DISTINCT account_id)::BIGINT AS accounts FROM exchanges
                  WHERE {column} IN (SELECT raw FROM mine) GROUP BY 1"
             ),

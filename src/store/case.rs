@@ -283,6 +283,11 @@ impl CaseBuilder {
             .at(&self.tmp_path, "cannot write the case file")?;
         drop(self.conn.take());
         sync_file(&self.tmp_path)?;
+        // DuckDB's temporary folder for the partial file (spills, the
+        // load's parts): nothing in it outlives the build.
+        let mut temp = self.tmp_path.as_os_str().to_owned();
+        temp.push(".tmp");
+        let _ = std::fs::remove_dir_all(PathBuf::from(temp));
         // A write-ahead log beside the old file belongs to the old file; it
         // must not be replayed onto the new one (the previous case's work
         // was folded into it before the build: `fold_wal`).

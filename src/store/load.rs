@@ -2,6 +2,8 @@
 //! row, converts types, enriches IP addresses, and adds the derived columns
 //! the caller asks for, in one pass over the evidence.
 
+use std::path::Path;
+
 use duckdb::params;
 
 use super::error::{Context as _, StoreError, StoreResult};
@@ -246,10 +248,13 @@ fn load_in_storage_order(
             |r| r.get(0),
         )
         .at(run.file, ctx)?;
-    let scratch = Scratch(std::path::Path::new(&temp).join("exchanges-by-day"));
-    let _ = std::fs::remove_dir_all(&scratch.0);
-    std::fs::create_dir_all(&scratch.0).at(&scratch.0, "cannot make room to order exchanges")?;
-    let dir = scratch.0.to_string_lossy().into_owned();
+    std::fs::create_dir_all(&temp).at(Path::new(&temp), "cannot make room to order exchanges")?;
+    // Removed when dropped: the build succeeded, failed or was cancelled alike.
+    let scratch = tempfile::Builder::new()
+        .prefix("exchanges-by-day")
+        .tempdir_in(&temp)
+        .at(Path::new(&temp), "cannot make room to order exchanges")?;
+    let dir = scratch.path().to_string_lossy().into_owned();
     run.progress
         .stage("Loading exchanges (cut into parts by day)")?;
     run.exec(
@@ -268,7 +273,7 @@ fn load_in_storage_order(
             "Loading exchanges in order (part {} of {parts})",
             part + 1
         ))?;
-        let folder = scratch.0.join(format!("part={part}"));
+        let folder = scratch.path().join(format!("part={part}"));
         if !folder.exists() {
             continue;
         }
@@ -283,20 +288,6 @@ fn load_in_storage_order(
         let _ = std::fs::remove_dir_all(&folder);
     }
     Ok(())
-}
-
-/// A scratch folder removed when dropped (the build succeeded, failed or
-/// was cancelled alike).
-struct Scratch(std::path::PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-        // DuckDB's temporary folder too, when nothing else is in it.
-        if let Some(parent) = self.0.parent() {
-            let _ = std::fs::remove_dir(parent);
-        }
-    }
 }
 
 /// Rewrites a country column to ISO-3166 alpha-2 codes where it holds
@@ -473,7 +464,10 @@ mod tests {
             })
             .unwrap();
         assert!(parts >= 9, "{parts} days");
-        let temp = dir.path().join("case.duckdb.tmp");
-        assert!(!temp.exists(), "{temp:?} left behind");
+        // The parts are gone (the case builder removes DuckDB's folder itself).
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("case.duckdb.tmp"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{left:?} left behind");
     }
 }

@@ -846,10 +846,7 @@ pub fn export_window(
                 ui.label("exchanges");
             });
             // A stale scan kept in the case is not of this case's state.
-            let scanned = session
-                .scan
-                .value()
-                .is_some_and(|s| s.kept.as_ref().is_none_or(|k| k.stale.is_empty()));
+            let scanned = session.scan.value().is_some_and(|s| s.stale().is_empty());
             ui.add_enabled(
                 scanned,
                 egui::Checkbox::new(

@@ -203,7 +203,7 @@ impl Session {
 
     /// Asks for detection with the settings in `ask.config` (TOML). It
     /// reads the whole log, so it runs on the scan worker.
-    pub fn want_scan(&mut self, ask: ScanAsk) {
+    fn want_scan(&mut self, ask: ScanAsk) {
         let progress = Progress::default();
         let job_progress = progress.clone();
         let config_text = ask.config.clone();

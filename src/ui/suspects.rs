@@ -155,7 +155,7 @@ fn header(
 /// When the scan shown was kept in the case and the case or the settings
 /// changed since: a warning line saying what changed, and Re-scan.
 pub fn stale_notice(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, scan: &Scan) {
-    let Some(kept) = scan.kept.as_ref().filter(|k| !k.stale.is_empty()) else {
+    let Some(kept) = scan.kept.as_ref().filter(|_| !scan.stale().is_empty()) else {
         return;
     };
     let warn = super::theme::tokens(ui).warn;

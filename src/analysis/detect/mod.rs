@@ -141,6 +141,12 @@ impl Scan {
         self.cluster_baseline = Baseline::new(self.clusters.iter().map(|c| &c.values));
     }
 
+    /// What changed since a scan kept in the case was made (empty when it
+    /// is current or was just made).
+    pub fn stale(&self) -> &[String] {
+        self.kept.as_ref().map_or(&[], |k| k.stale.as_slice())
+    }
+
     /// Accounts flagged.
     pub fn flagged_count(&self) -> usize {
         self.accounts.iter().filter(|a| a.flagged).count()
@@ -230,7 +236,7 @@ fn scan_with(
     let t = Instant::now();
     let stamp = kept::Stamp::of(conn, path, cfg)?;
     match kept::load(conn, &stamp) {
-        Some(mut s) if stale_ok || s.kept.as_ref().is_some_and(|k| k.stale.is_empty()) => {
+        Some(mut s) if stale_ok || s.stale().is_empty() => {
             s.timings = vec![("taken from the case".into(), t.elapsed().as_secs_f64())];
             Ok(s)
         }

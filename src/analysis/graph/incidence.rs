@@ -422,16 +422,16 @@ pub fn read_log_kinds(
         .copied()
         .filter(|k| log_column(*k).is_some())
         .collect();
-    // Two lanes, each on its own connection: the addresses (the largest
-    // kind) on one, the rest on the other, so that while one lane's rows
-    // are grouped in Rust the other's aggregation runs in DuckDB.
-    // Accounts per value, kept for the account page (best effort: a
-    // read-only case goes without, and the page counts from the log).
+    // Accounts per value, kept for account pages and packs (best effort: a
+    // read-only case goes without, and they count from the log).
     if let Err(e) = conn.execute_batch(
         "CREATE OR REPLACE TABLE value_accounts (kind VARCHAR, key UBIGINT, accounts BIGINT);",
     ) {
         log::info!("accounts per value not kept: {e}");
     }
+    // Two lanes, each on its own connection: the addresses (the largest
+    // kind) on one, the rest on the other, so that while one lane's rows
+    // are grouped in Rust the other's aggregation runs in DuckDB.
     let (big, rest): (Vec<LinkKind>, Vec<LinkKind>) =
         kinds.iter().partition(|k| **k == LinkKind::Ip);
     let lanes: Vec<StoreResult<Vec<(LinkKind, Incidence)>>> = std::thread::scope(|scope| {
