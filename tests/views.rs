@@ -206,3 +206,104 @@ fn account_page_counts_each_values_accounts_as_the_log_does() {
     }
     assert!(checked >= 6, "{checked}");
 }
+
+#[test]
+fn account_page_lists_the_networks_links_and_hubs_of_the_account() {
+    use std::collections::BTreeMap;
+    let case = Case::open(&sample_case(), false).expect("open");
+    let (c, p) = (&case.conn, case.path.as_path());
+    let g = distillscope::analysis::graph::store::read(c, p, "main").expect("graph");
+    let n = g.accounts.len();
+    // Each account's neighbours as the graph holds them: kinds and weight.
+    let mut links: Vec<BTreeMap<usize, (BTreeSet<String>, f64)>> = vec![BTreeMap::new(); n];
+    for e in &g.edges {
+        let (a, b) = (e.source as usize, e.target as usize);
+        for (x, y) in [(a, b), (b, a)] {
+            if x < n {
+                let entry = links[x].entry(y).or_default();
+                entry.0.insert(e.kind.name().to_owned());
+                entry.1 += f64::from(e.weight);
+            }
+        }
+    }
+    // Accounts with both account neighbours and hubs: the two most linked
+    // (more than a page shows) and the two least.
+    let mut picked: Vec<usize> = (0..n)
+        .filter(|&a| links[a].keys().any(|&o| o < n) && links[a].keys().any(|&o| o >= n))
+        .collect();
+    picked.sort_by_key(|&a| std::cmp::Reverse(links[a].len()));
+    assert!(
+        picked.len() >= 4,
+        "the sample has accounts linked to accounts and hubs"
+    );
+    assert!(
+        links[picked[0]].len() > 100,
+        "one has more links than a page shows"
+    );
+    let ends = [0, 1, picked.len() - 2, picked.len() - 1];
+    for a in ends.map(|i| picked[i]) {
+        let page = views::account_detail(c, p, &g.accounts[a]).expect("account page");
+        let accounts = links[a].keys().filter(|o| **o < n).count();
+        let listed: Vec<_> = page
+            .linked
+            .iter()
+            .filter(|l| !l.link_kinds.is_empty())
+            .collect();
+        assert!(page.linked.len() <= 100);
+        assert!(page.linked_total >= accounts as i64, "{}", g.accounts[a]);
+        if page.linked_total <= 100 {
+            assert_eq!(listed.len(), accounts, "{}", g.accounts[a]);
+            assert_eq!(page.linked.len() as i64, page.linked_total);
+        }
+        for l in listed {
+            let o = g
+                .accounts
+                .iter()
+                .position(|x| *x == l.account_id)
+                .expect("an account");
+            let (kinds, weight) = &links[a][&o];
+            let got: BTreeSet<String> = l.link_kinds.iter().cloned().collect();
+            assert_eq!(&got, kinds, "{} - {}", g.accounts[a], l.account_id);
+            assert!((l.link_weight - weight).abs() < 1e-3 * weight.max(1.0));
+        }
+        let hubs: BTreeSet<(String, String, i64)> = links[a]
+            .keys()
+            .filter(|&&o| o >= n)
+            .map(|&o| {
+                let h = &g.hubs[o - n];
+                (
+                    h.kind.name().to_owned(),
+                    h.value.clone(),
+                    i64::from(h.degree),
+                )
+            })
+            .collect();
+        let shown: BTreeSet<(String, String, i64)> = page
+            .hubs
+            .iter()
+            .map(|h| (h.kind.clone(), h.value.clone(), h.accounts))
+            .collect();
+        assert_eq!(page.hubs_total, hubs.len() as i64, "{}", g.accounts[a]);
+        assert!(shown.is_subset(&hubs), "{}", g.accounts[a]);
+        assert_eq!(shown.len(), hubs.len().min(100));
+        // The most widely shared are the ones shown.
+        let least_shown = shown.iter().map(|h| h.2).min().unwrap_or(i64::MAX);
+        assert!(hubs.difference(&shown).all(|h| h.2 <= least_shown));
+        // Sign-up attributes said to be shared are shared.
+        for l in page
+            .linked
+            .iter()
+            .filter(|l| l.shared_signup.iter().any(|s| s == "payment"))
+        {
+            let same: bool = c
+                .query_row(
+                    "SELECT a.payment_fingerprint = b.payment_fingerprint FROM accounts a, accounts b
+                     WHERE a.account_id = ? AND b.account_id = ?",
+                    [&g.accounts[a], &l.account_id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(same, "{} - {}", g.accounts[a], l.account_id);
+        }
+    }
+}

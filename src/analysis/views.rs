@@ -823,8 +823,18 @@ pub fn exchanges(
             super::sql::LABEL_COLUMNS
         )
     } else {
+        // Pick the page's row ids on the few columns the filter and order
+        // need, then read its rows whole by row id: reading every column of
+        // the matching rows first (prompts) took 1.1 s cold on the busiest
+        // account's largest category, this 0.2 s.
         format!(
-            "SELECT * FROM exchanges_v WHERE {cond} ORDER BY ts, exchange_id LIMIT {PAGE_SIZE} OFFSET {offset}"
+            "WITH picked AS (
+               SELECT r FROM (SELECT e.rowid AS r, e.ts, e.exchange_id, e.day, e.account_id, {labels}
+                              FROM exchanges e LEFT JOIN template_labels l USING (template_id))
+               WHERE {cond} ORDER BY ts, exchange_id LIMIT {PAGE_SIZE} OFFSET {offset})
+             SELECT e.*, {labels} FROM exchanges e LEFT JOIN template_labels l USING (template_id)
+             WHERE e.rowid IN (SELECT r FROM picked)",
+            labels = super::sql::LABEL_COLUMNS
         )
     };
     let sql = format!(
@@ -876,22 +886,33 @@ pub struct InfraUse {
     pub accounts: i64,
 }
 
-/// Another account sharing something with this one.
+/// Another account linked to this one: by the account network's links
+/// (the same links the Network view draws) or by a sign-up attribute.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkedAccount {
     /// The other account.
     pub account_id: String,
-    /// IPs both used.
-    pub shared_ips: i64,
-    /// Prompt templates both used (only templates used by at most
-    /// `LINK_TEMPLATE_CAP` accounts: common ones say nothing).
-    pub shared_templates: i64,
+    /// The kinds of the network's links between the two (`ip`, `payment`,
+    /// `template`, ...), strongest first; empty when only a sign-up
+    /// attribute links them.
+    pub link_kinds: Vec<String>,
+    /// The summed weight of those links (0 without any).
+    pub link_weight: f64,
     /// Sign-up attributes in common (payment, sign-up IP, e-mail domain).
     pub shared_signup: Vec<String>,
 }
 
-/// A template shared by more accounts than this is not a link.
-pub const LINK_TEMPLATE_CAP: i64 = 1000;
+/// A value this account shares with more accounts than the network links
+/// pairwise (a hub of the network: a proxy address, a common agent...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharedHub {
+    /// What kind of value (`ip`, `net`, `asn`, `email_domain`, ...).
+    pub kind: String,
+    /// The value.
+    pub value: String,
+    /// Accounts in the whole log that used it.
+    pub accounts: i64,
+}
 
 /// A template an account used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -921,8 +942,17 @@ pub struct AccountDetail {
     pub categories: Vec<(String, i64)>,
     /// IPs, ASNs, countries, user agents and models it used.
     pub infrastructure: Vec<InfraUse>,
-    /// Accounts sharing IPs, templates or sign-up attributes.
+    /// Accounts linked to it in the network or sharing sign-up attributes
+    /// (at most 100: those sharing a card or a sign-up address, then the
+    /// most strongly linked, then those sharing only a mail domain).
     pub linked: Vec<LinkedAccount>,
+    /// How many accounts are linked to it in all.
+    pub linked_total: i64,
+    /// Values it shares with too many accounts to link pairwise (at most
+    /// 100, the most widely shared first).
+    pub hubs: Vec<SharedHub>,
+    /// How many such values in all.
+    pub hubs_total: i64,
     /// Templates it used, most used first.
     pub templates: Vec<TemplateUse>,
     /// Its first requests.
@@ -1002,6 +1032,9 @@ impl AccountDetail {
         AccountDetail {
             infrastructure: self.infrastructure,
             linked: self.linked,
+            linked_total: self.linked_total,
+            hubs: self.hubs,
+            hubs_total: self.hubs_total,
             templates: self.templates,
             requests: self.requests,
             complete: self.complete,
@@ -1084,7 +1117,12 @@ pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResu
         })?;
         infrastructure.extend(rows);
     }
-    let linked = linked_accounts(conn, path, account)?;
+    let Links {
+        linked,
+        linked_total,
+        hubs,
+        hubs_total,
+    } = linked_accounts(conn, path, account)?;
     let templates = query_rows(
         conn,
         path,
@@ -1115,6 +1153,9 @@ pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResu
     Ok(AccountDetail {
         infrastructure,
         linked,
+        linked_total,
+        hubs,
+        hubs_total,
         templates,
         requests,
         complete: true,
@@ -1123,24 +1164,42 @@ pub fn account_scans(conn: &Connection, path: &Path, account: &str) -> StoreResu
     })
 }
 
-fn linked_accounts(
-    conn: &Connection,
-    path: &Path,
-    account: &str,
-) -> StoreResult<Vec<LinkedAccount>> {
+/// An account's links, as its page shows them.
+struct Links {
+    linked: Vec<LinkedAccount>,
+    linked_total: i64,
+    hubs: Vec<SharedHub>,
+    hubs_total: i64,
+}
+
+/// The accounts linked to `account`: its neighbours in the case's account
+/// network (read from `graph_edges`, so the page and the Network view
+/// agree, and no log scan: a campaign's proxy addresses are shared by
+/// thousands of accounts) and accounts with a sign-up attribute in common;
+/// and the hubs it is attached to.
+fn linked_accounts(conn: &Connection, path: &Path, account: &str) -> StoreResult<Links> {
     let id = literal(account);
+    let ctx = "linked accounts";
+    let network = if crate::analysis::graph::store::has_graph(conn) {
+        format!(
+            "WITH me AS (SELECT node FROM graph_nodes WHERE kind = 'account' AND id = {id}),
+                  nb AS (SELECT CASE WHEN e.source = me.node THEN e.target ELSE e.source END AS other, e.kind, e.weight
+                         FROM graph_edges e, me WHERE e.source = me.node OR e.target = me.node)
+             SELECT n.id, n.kind = 'hub' AS hub, n.degree::BIGINT AS degree,
+                    list(nb.kind ORDER BY nb.weight DESC, nb.kind) AS kinds, sum(nb.weight)::DOUBLE AS weight
+             FROM nb JOIN graph_nodes n ON n.node = nb.other GROUP BY n.id, n.kind, n.degree"
+        )
+    } else {
+        "SELECT NULL::VARCHAR AS id, false AS hub, 0::BIGINT AS degree, []::VARCHAR[] AS kinds, 0::DOUBLE AS weight
+         WHERE false"
+            .to_owned()
+    };
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE detail_links AS {network};"
+    ))
+    .at(path, ctx)?;
     let sql = format!(
-        "WITH my_ips AS (SELECT DISTINCT ip FROM detail_rows WHERE ip IS NOT NULL),
-              my_templates AS (SELECT DISTINCT d.template_id FROM detail_rows d JOIN templates t USING (template_id)
-                               WHERE t.accounts <= {LINK_TEMPLATE_CAP}),
-              shared AS (
-                SELECT account_id,
-                       count(DISTINCT ip) FILTER (WHERE ip IN (SELECT ip FROM my_ips)) AS ips,
-                       count(DISTINCT template_id) FILTER (WHERE template_id IN (SELECT template_id FROM my_templates)) AS templates
-                FROM exchanges
-                WHERE account_id <> {id}
-                  AND (ip IN (SELECT ip FROM my_ips) OR template_id IN (SELECT template_id FROM my_templates))
-                GROUP BY account_id),
+        "WITH net AS (SELECT id AS account_id, kinds, weight FROM detail_links WHERE NOT hub),
               me AS (SELECT * FROM accounts WHERE account_id = {id}),
               signup AS (
                 SELECT a.account_id,
@@ -1153,10 +1212,13 @@ fn linked_accounts(
                 WHERE a.account_id <> {id}
                   AND (a.payment_fingerprint = me.payment_fingerprint OR a.signup_ip = me.signup_ip
                        OR (a.email_domain = me.email_domain AND me.email_domain NOT IN ({public}))))
-         SELECT account_id, coalesce(s.ips, 0)::BIGINT, coalesce(s.templates, 0)::BIGINT,
-                coalesce(array_to_string(g.attrs, ','), '')
-         FROM shared s FULL JOIN signup g USING (account_id)
-         ORDER BY len(coalesce(g.attrs, [])) DESC, coalesce(s.ips, 0) + coalesce(s.templates, 0) DESC, account_id
+         SELECT account_id, coalesce(array_to_string(n.kinds, ','), ''), coalesce(n.weight, 0),
+                coalesce(array_to_string(g.attrs, ','), ''), count(*) OVER ()
+         FROM net n FULL JOIN signup g USING (account_id)
+         -- a card or sign-up address in common first, then the network's
+         -- strongest links; a shared mail domain (a university's) last
+         ORDER BY list_has_any(coalesce(g.attrs, []), ['payment', 'sign-up IP']) DESC,
+                  coalesce(n.weight, 0) DESC, len(coalesce(g.attrs, [])) DESC, account_id
          LIMIT 100",
         public = PUBLIC_MAIL_DOMAINS
             .iter()
@@ -1164,18 +1226,47 @@ fn linked_accounts(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    query_rows(conn, path, "linked accounts", &sql, |r| {
-        let signup: String = r.get(3)?;
+    let list = |text: String| -> Vec<String> {
+        text.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut total = 0;
+    let linked = query_rows(conn, path, ctx, &sql, |r| {
+        total = r.get(4)?;
         Ok(LinkedAccount {
             account_id: r.get(0)?,
-            shared_ips: r.get(1)?,
-            shared_templates: r.get(2)?,
-            shared_signup: signup
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            link_kinds: list(r.get(1)?),
+            link_weight: r.get(2)?,
+            shared_signup: list(r.get(3)?),
         })
+    })?;
+    // A hub's id is `kind:value`; its degree counts every account that used it.
+    let mut hubs_total = 0;
+    let hubs = query_rows(
+        conn,
+        path,
+        ctx,
+        "SELECT id, degree, count(*) OVER () FROM detail_links WHERE hub ORDER BY degree DESC, id LIMIT 100",
+        |r| {
+            hubs_total = r.get(2)?;
+            let id: String = r.get(0)?;
+            let (kind, value) = id.split_once(':').unwrap_or(("", &id));
+            Ok(SharedHub {
+                kind: kind.to_owned(),
+                value: value.to_owned(),
+                accounts: r.get(1)?,
+            })
+        },
+    )?;
+    conn.execute_batch("DROP TABLE IF EXISTS detail_links;")
+        .at(path, ctx)?;
+    Ok(Links {
+        linked,
+        linked_total: total,
+        hubs,
+        hubs_total,
     })
 }
 

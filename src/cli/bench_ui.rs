@@ -405,9 +405,25 @@ fn first_look(c: &duckdb::Connection, path: &Path, sel: &Selection) -> anyhow::R
 /// One look the GUI makes, as a query job.
 type Look = Box<dyn Fn(&duckdb::Connection, &Path) -> anyhow::Result<()>>;
 
+/// The account with the most links in the case's network (`None` without one).
+fn most_linked(case: &Case) -> anyhow::Result<Option<String>> {
+    if !crate::analysis::graph::store::has_graph(&case.conn) {
+        return Ok(None);
+    }
+    Ok(views::query_rows(
+        &case.conn,
+        &case.path,
+        "finding the most linked account",
+        "SELECT id FROM graph_nodes WHERE kind = 'account' ORDER BY degree DESC, id LIMIT 1",
+        |r| r.get(0),
+    )?
+    .pop())
+}
+
 /// `bench looks`: every first look at a typical selection and the whole
-/// account page of three accounts (the busiest, the 100th and the 10,000th
-/// busiest), `runs` times each. Cold: before each look the page cache is
+/// account page of four accounts (the busiest, the 100th and the 10,000th
+/// busiest, and the one with the most links in the network), `runs` times
+/// each. Cold: before each look the page cache is
 /// dropped and the case opened afresh (DuckDB's buffers empty). Warm: one
 /// opened case, each look once before the timed runs.
 pub fn looks(case_path: &Path, runs: usize, cold: bool) -> anyhow::Result<()> {
@@ -431,6 +447,7 @@ pub fn looks(case_path: &Path, runs: usize, cold: bool) -> anyhow::Result<()> {
             .get(i)
             .map(|a| (format!("account page, {label}"), a.clone()))
     })
+    .chain(most_linked(&case)?.map(|a| ("account page, most linked in the network".to_owned(), a)))
     .collect();
     drop(case);
     let mut looks: Vec<(String, Look)> = Vec::new();

@@ -198,14 +198,19 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState, d: &Accou
                     });
             });
     }
-    egui::CollapsingHeader::new(format!("Linked accounts ({})", d.linked.len()))
+    let shown = if d.linked_total > d.linked.len() as i64 {
+        format!("{} of {}", d.linked.len(), group_digits(d.linked_total))
+    } else {
+        d.linked.len().to_string()
+    };
+    egui::CollapsingHeader::new(format!("Linked accounts ({shown})"))
         .default_open(true)
         .show(ui, |ui| {
             if d.linked.is_empty() {
-                ui.weak("No other account shares an IP, a rare template or a sign-up attribute with this one.");
+                ui.weak("The network links no other account to this one, and none shares a sign-up attribute with it.");
             }
             egui::Grid::new("linked").striped(true).num_columns(4).show(ui, |ui| {
-                for h in ["Account", "Shared IPs", "Shared rare templates", "Shared at sign-up"] {
+                for h in ["Account", "Linked in the network by", "Link weight", "Shared at sign-up"] {
                     ui.strong(h);
                 }
                 ui.end_row();
@@ -213,12 +218,38 @@ fn page(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState, d: &Accou
                     if ui.link(&l.account_id).clicked() {
                         cx.commands.push(Command::OpenAccount(l.account_id.clone()));
                     }
-                    ui.label(l.shared_ips.to_string());
-                    ui.label(l.shared_templates.to_string());
+                    let kinds: Vec<&str> = l.link_kinds.iter().map(|k| link_label(k)).collect();
+                    ui.label(kinds.join(", "));
+                    ui.label(if l.link_weight > 0.0 {
+                        format!("{:.2}", l.link_weight)
+                    } else {
+                        String::new()
+                    });
                     ui.label(l.shared_signup.join(", "));
                     ui.end_row();
                 }
             });
+            if !d.hubs.is_empty() {
+                ui.add_space(4.0);
+                let shown = if d.hubs_total > d.hubs.len() as i64 {
+                    format!("the {} most shared of {}", d.hubs.len(), group_digits(d.hubs_total))
+                } else {
+                    d.hubs.len().to_string()
+                };
+                ui.label(format!("Values shared with too many accounts to link them one by one ({shown}):"));
+                egui::Grid::new("hubs").striped(true).num_columns(3).show(ui, |ui| {
+                    for h in ["Kind", "Value", "Accounts using it"] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for h in &d.hubs {
+                        ui.label(link_label(&h.kind));
+                        ui.label(&h.value);
+                        ui.label(group_digits(h.accounts));
+                        ui.end_row();
+                    }
+                });
+            }
         });
     egui::CollapsingHeader::new(format!("Prompt templates ({})", d.templates.len()))
         .default_open(true)
@@ -425,4 +456,9 @@ fn casework(ui: &mut egui::Ui, cx: &mut ViewCtx<'_>, st: &mut DetailState, accou
         cx.commands.push(Command::Notify(msg));
     }
     ui.add_space(4.0);
+}
+
+/// How a link kind's name (`ip`, `signup_ip`, ...) reads on the page.
+fn link_label(name: &str) -> &str {
+    crate::analysis::graph::links::LinkKind::parse(name).map_or(name, |k| k.label())
 }
