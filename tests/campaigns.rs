@@ -281,6 +281,7 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
         "--analyst",
         "ana",
         "--zip",
+        "--oldest-first",
     ]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stdout.contains("Pack fingerprint"), "{}", run.stdout);
@@ -303,7 +304,7 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
     );
     let rows = read_csv(&out.join("exchanges.csv"));
     assert_eq!(rows.len() as i64, exchanges);
-    // Oldest first, ties by id.
+    // Asked for oldest first: by time, ties by id.
     let key = |r: &Vec<Option<String>>| (r[1].clone(), r[0].clone());
     assert!(
         rows.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
@@ -533,6 +534,7 @@ fn an_export_stopped_half_way_leaves_nothing_that_looks_like_a_pack() {
         out: out.clone(),
         sample: None,
         zip: false,
+        oldest_first: false,
         analyst: "ana".into(),
     };
     let result = pack::export(
@@ -765,4 +767,112 @@ fn the_readme_states_the_column_order_of_every_pack_csv() {
         readme.contains(&want),
         "README.md should hold, verbatim:\n{want}"
     );
+}
+
+#[test]
+fn a_large_pack_unsorted_holds_every_exchange_once_and_sorted_oldest_first_when_asked() {
+    let (dir, case) = common::app::own_sample_case();
+    let c = case.to_str().unwrap();
+    // The 300 busiest accounts: their rows span every row group of the
+    // sample, read and written by parallel threads.
+    let ids: Vec<String> = {
+        let opened = Case::open(&case, false).unwrap();
+        let mut stmt = opened
+            .conn
+            .prepare("SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id LIMIT 300")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let run = cli(&[
+        "campaign",
+        c,
+        "-q",
+        "--analyst",
+        "ana",
+        "create",
+        "--name",
+        "Busy",
+        "--ids",
+        &ids.join(","),
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let (fast, sorted) = (dir.path().join("fast"), dir.path().join("sorted"));
+    for (out, extra) in [(&fast, None), (&sorted, Some("--oldest-first"))] {
+        let mut args = vec![
+            "export",
+            c,
+            "-q",
+            "--campaign",
+            "Busy",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let run = cli(&args);
+        assert!(run.ok, "{}", run.stderr);
+    }
+    let conn = duckdb::Connection::open(&case).unwrap();
+    let read = |out: &Path| {
+        format!(
+            "read_csv('{}', header = true, all_varchar = true)",
+            out.join("exchanges.csv").display()
+        )
+    };
+    // Both hold exactly the campaign's exchanges, each once.
+    let members = "account_id IN (SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id LIMIT 300)";
+    for out in [&fast, &sorted] {
+        let (n, distinct, missing): (i64, i64, i64) = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*), count(DISTINCT exchange_id),
+                            (SELECT count(*) FROM (SELECT exchange_id FROM exchanges WHERE {members}
+                                                   EXCEPT SELECT exchange_id FROM {}))
+                     FROM {}",
+                    read(out),
+                    read(out)
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let expected: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM exchanges WHERE {members}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            (n, distinct, missing),
+            (expected, expected, 0),
+            "{}",
+            out.display()
+        );
+    }
+    // The sorted one is oldest first, read in file order.
+    let mut stmt = conn
+        .prepare(&format!("SELECT ts, exchange_id FROM {}", read(&sorted)))
+        .unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut previous: Option<(String, String)> = None;
+    let mut n = 0;
+    while let Some(r) = rows.next().unwrap() {
+        let key: (String, String) = (r.get(0).unwrap(), r.get(1).unwrap());
+        if let Some(p) = &previous {
+            assert!(p < &key, "row {n} out of order: {p:?} then {key:?}");
+        }
+        previous = Some(key);
+        n += 1;
+    }
+    // Each manifest says which order its exchanges.csv is in.
+    let rules = |out: &Path| manifest::read(out).unwrap().csv_rules.join(" ");
+    assert!(
+        rules(&sorted).contains("sorted oldest first"),
+        "{}",
+        rules(&sorted)
+    );
+    assert!(rules(&fast).contains("is not sorted"), "{}", rules(&fast));
 }

@@ -29,6 +29,10 @@ pub struct ExportArgs {
     /// Also write DIR.zip.
     #[arg(long)]
     pub zip: bool,
+    /// Sort exchanges.csv oldest first (by default it is written unsorted,
+    /// as DuckDB's threads read it: more than twice as fast for a large campaign).
+    #[arg(long)]
+    pub oldest_first: bool,
     /// Run detection and add each account's score and signals to accounts.csv.
     #[arg(long)]
     pub detect: bool,
@@ -66,6 +70,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         out: args.out.clone(),
         sample: args.sample,
         zip: args.zip,
+        oldest_first: args.oldest_first,
         analyst: args.analyst.clone().unwrap_or_else(case::default_analyst),
     };
     let report = pack::export(

@@ -424,25 +424,41 @@ mod tests {
     use crate::store::progress::Progress;
 
     /// A log cut into parts comes out whole, in storage order, and its
-    /// scratch folder is gone.
+    /// scratch folder is gone; a log of one part too. Parts larger than
+    /// DuckDB's row group are sorted and inserted by parallel threads.
     #[test]
     fn a_log_cut_into_parts_is_stored_whole_in_storage_order() {
+        stored_in_order(600_000, 150_000);
+    }
+
+    #[test]
+    fn a_log_of_one_part_is_stored_in_storage_order() {
+        stored_in_order(400_000, ROWS_PER_PART);
+    }
+
+    fn stored_in_order(rows: i64, rows_per_part: i64) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("case.duckdb");
         let conn = crate::store::case::new_database(&path).unwrap();
         let progress = Progress::default();
         let run = SqlRunner::new(&conn, &path, &progress);
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "CREATE TABLE src AS
              SELECT CASE WHEN i % 97 = 0 THEN NULL ELSE 'acct_' || (i * 7919 % 613) END AS account_id,
                     TIMESTAMP '2026-01-01' + to_seconds(i * 3701 % (86400 * 9)) AS ts,
-                    'x' || (i * 13 % 20000) AS exchange_id,
+                    'x' || i AS exchange_id,
                     'prompt ' || i AS prompt
-             FROM range(20000) r(i);
-             CREATE VIEW src_rows AS SELECT *, CAST(ts AS DATE) AS day FROM src;",
+             FROM range({rows}) r(i);
+             CREATE VIEW src_rows AS SELECT *, CAST(ts AS DATE) AS day FROM src;"
+        ))
+        .unwrap();
+        load_in_storage_order(
+            &run,
+            "SELECT * FROM src",
+            "SELECT * FROM src_rows",
+            rows_per_part,
         )
         .unwrap();
-        load_in_storage_order(&run, "SELECT * FROM src", "SELECT * FROM src_rows", 1500).unwrap();
         let (n, out_of_order, missing): (i64, i64, i64) = conn
             .query_row(
                 &format!(
@@ -457,7 +473,7 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
-        assert_eq!((n, out_of_order, missing), (20000, 0, 0));
+        assert_eq!((n, out_of_order, missing), (rows, 0, 0));
         let parts: i64 = conn
             .query_row("SELECT count(DISTINCT day) FROM exchanges", [], |r| {
                 r.get(0)

@@ -65,6 +65,8 @@ pub struct ExportDialog {
     pub sample_rows: u64,
     /// Also write a zip.
     pub zip: bool,
+    /// Sort exchanges.csv oldest first.
+    pub oldest_first: bool,
     /// Add detection scores (when a scan has run).
     pub detection: bool,
     picking: Option<Receiver<Option<PathBuf>>>,
@@ -129,6 +131,7 @@ impl CampaignsState {
             sample: false,
             sample_rows: 100_000,
             zip: false,
+            oldest_first: false,
             detection: session.scan.value().is_some(),
             picking: None,
         });
@@ -858,6 +861,14 @@ pub fn export_window(
                 "Run detection first (the Suspects view; a stale scan needs Re-scan)",
             );
             ui.checkbox(&mut d.zip, "Also write a .zip of the folder");
+            ui.add_enabled(
+                !d.sample,
+                egui::Checkbox::new(
+                    &mut d.oldest_first,
+                    "Sort exchanges.csv oldest first (slower: a sort of every row)",
+                ),
+            )
+            .on_disabled_hover_text("A sample is always written oldest first");
             ui.add_space(6.0);
             if ui.button("Export").clicked() {
                 let opts = PackOptions {
@@ -865,6 +876,7 @@ pub fn export_window(
                     out: PathBuf::from(d.folder.trim()),
                     sample: d.sample.then_some(d.sample_rows),
                     zip: d.zip,
+                    oldest_first: d.oldest_first,
                     analyst: analyst.to_owned(),
                 };
                 // The scan on screen and the settings it ran with.
