@@ -775,17 +775,11 @@ fn a_large_pack_unsorted_holds_every_exchange_once_and_sorted_oldest_first_when_
     let c = case.to_str().unwrap();
     // The 300 busiest accounts: their rows span every row group of the
     // sample, read and written by parallel threads.
-    let ids: Vec<String> = {
-        let opened = Case::open(&case, false).unwrap();
-        let mut stmt = opened
-            .conn
-            .prepare("SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id LIMIT 300")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
+    let ids = common::query_column(
+        &case,
+        "SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id LIMIT 300",
+    );
+    let ids = ids.join(",");
     let run = cli(&[
         "campaign",
         c,
@@ -796,7 +790,7 @@ fn a_large_pack_unsorted_holds_every_exchange_once_and_sorted_oldest_first_when_
         "--name",
         "Busy",
         "--ids",
-        &ids.join(","),
+        &ids,
     ]);
     assert!(run.ok, "{}", run.stderr);
     let (fast, sorted) = (dir.path().join("fast"), dir.path().join("sorted"));

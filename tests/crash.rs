@@ -97,17 +97,10 @@ fn killing_a_build_a_rebuild_an_edit_or_an_export_loses_nothing() {
     let run = cli(&["summary", s, "-q"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
-    let accounts: Vec<String> = {
-        let case = Case::open(&case_path, false).unwrap();
-        let mut stmt = case
-            .conn
-            .prepare("SELECT account_id FROM account_summary ORDER BY account_id LIMIT 40")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let accounts = common::query_column(
+        &case_path,
+        "SELECT account_id FROM account_summary ORDER BY account_id LIMIT 40",
+    );
     let run = cli(&[
         "campaign",
         s,

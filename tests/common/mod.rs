@@ -74,6 +74,19 @@ pub fn query_one<T: duckdb::types::FromSql>(case: &Path, sql: &str) -> T {
     conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
 
+/// The first column of every row of `sql` on the case at `case`.
+pub fn query_column(case: &Path, sql: &str) -> Vec<String> {
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .unwrap();
+    let conn = duckdb::Connection::open_with_flags(case, config).expect("open case");
+    let mut stmt = conn.prepare(sql).expect(sql);
+    stmt.query_map([], |r| r.get(0))
+        .expect(sql)
+        .collect::<Result<_, _>>()
+        .expect(sql)
+}
+
 /// Cells a spreadsheet would execute, as prompts of the small incident.
 pub const FORMULAS: [&str; 5] = [
     "=HYPERLINK(\"http://evil.example\",\"click\")",
