@@ -104,10 +104,12 @@ pub fn derive_labelled(run: &SqlRunner<'_>, taxonomy: &Taxonomy) -> StoreResult<
 
 /// Reads every template with its request shape from `templates`.
 pub fn read_templates(conn: &Connection, file: &Path) -> StoreResult<Vec<TemplateRow>> {
+    // The normalised text is not stored: it follows from the sample.
     let mut stmt = conn
-        .prepare(
-            "SELECT template_id, sample_prompt, normalized, with_tools, with_image FROM templates",
-        )
+        .prepare(&format!(
+            "SELECT template_id, sample_prompt, {}, with_tools, with_image FROM templates",
+            sql::normalise_prompt("sample_prompt")
+        ))
         .at(file, "reading templates")?;
     let rows = stmt
         .query_map([], |r| {

@@ -41,36 +41,39 @@ pub fn template_id(x: &str) -> String {
 }
 
 /// The query of the `templates` table: one row per template with a sample prompt,
-/// its normalised text, volumes and span, and whether any of its requests
+/// whether its normalised text is long enough to link accounts (the text
+/// itself is not kept: it follows from the sample by [`normalise_prompt`],
+/// and on real-length prompts a second copy of every template's text was a
+/// fifth of the case), volumes and span, and whether any of its requests
 /// sent tools or an image (the classifier's request-shape votes). The sample is the least prompt,
 /// not any one: the classifier labels the template from it, so an arbitrary
 /// pick made the categories differ between two builds of the same evidence.
 pub fn create_templates() -> String {
     format!(
-        "SELECT template_id, sample_prompt, {} AS normalized, exchanges, accounts, first_seen, last_seen,
-                with_tools, with_image
-         FROM (
+        "SELECT template_id, sample_prompt,
+                len(string_split(trim(n), ' ')) >= 4 OR length(n) >= 20 AS linkable,
+                exchanges, accounts, first_seen, last_seen, with_tools, with_image
+         FROM (SELECT *, {} AS n FROM (
            SELECT template_id, min(prompt) AS sample_prompt, count(*) AS exchanges,
                   count(DISTINCT account_id) AS accounts, min(ts) AS first_seen, max(ts) AS last_seen,
                   bool_or(coalesce(tool_count, 0) > 0) AS with_tools,
                   bool_or(coalesce(has_image, false)) AS with_image
            FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id
-         )",
+         ))",
         normalise_prompt("sample_prompt")
     )
 }
 
 /// The free-text columns of `templates`, stored compressed.
-pub const TEMPLATE_TEXT: &[&str] = &["sample_prompt", "normalized"];
+pub const TEMPLATE_TEXT: &[&str] = &["sample_prompt"];
 
 /// Templates that can link accounts: used by two or more accounts and not
 /// a short generic turn ("continue", "thanks", "make it shorter", "继续"),
 /// which thousands of honest users type and no operator owns. Short means
 /// under four words and under 20 characters (scripts in languages written
 /// without spaces are long).
-pub const LINKING_TEMPLATES: &str = "SELECT template_id FROM templates
-    WHERE accounts >= 2
-      AND (len(string_split(trim(normalized), ' ')) >= 4 OR length(normalized) >= 20)";
+pub const LINKING_TEMPLATES: &str =
+    "SELECT template_id FROM templates WHERE accounts >= 2 AND linkable";
 
 /// The classifier's output per template, filled from Rust.
 pub const CREATE_TEMPLATE_LABELS: &str = "CREATE OR REPLACE TABLE template_labels (

@@ -11,7 +11,7 @@ use crate::generate::{self, recipe::Recipe, world::World};
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// `demo` (about 1/50, ships in sample_data/), `full` (the reported volumes) or `tiny` (tests).
+    /// `demo` (about 1/50, ships in sample_data/), `medium` (3/100, about two million requests), `full` (the reported volumes) or `tiny` (tests).
     #[arg(long, default_value = "demo")]
     pub scale: String,
     /// Random seed.
@@ -39,6 +39,11 @@ pub struct GenerateArgs {
     /// Output folder (must not exist); with --prompts, the file.
     #[arg(long)]
     pub out: PathBuf,
+    /// Follow every prompt with an attachment of real length (a pasted
+    /// file or document, median 3 KB): for measuring import and case sizes
+    /// on real-length prompts
+    #[arg(long)]
+    pub long_prompts: bool,
     /// Print no progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -49,8 +54,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     if let Some(n) = args.prompts {
         return write_prompts(args, n);
     }
-    let mut recipe = Recipe::new(&args.scale, args.seed, args.variant)
-        .with_context(|| format!("unknown scale `{}` (use demo, full or tiny)", args.scale))?;
+    let mut recipe = Recipe::new(&args.scale, args.seed, args.variant).with_context(|| {
+        format!(
+            "unknown scale `{}` (use demo, medium, full or tiny)",
+            args.scale
+        )
+    })?;
     recipe.world = match args.world.as_str() {
         "reference" => World::Reference,
         "other" => World::Other,
@@ -58,6 +67,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     };
     if recipe.world == World::Other {
         recipe.name.push_str("-other");
+    }
+    if args.long_prompts {
+        recipe.long_prompts = true;
+        recipe.name.push_str("-long");
     }
     let progress = stderr_progress(args.quiet);
     let started = std::time::Instant::now();

@@ -261,6 +261,7 @@ pub fn generate(
     // previous one, so both cores stay busy.
     let seed = recipe.seed;
     let campaigns = recipe.campaigns.len();
+    let long_prompts = recipe.long_prompts;
     std::thread::scope(|scope| -> StoreResult<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<traffic::Exchange>>(1);
         let pop_ref = &pop;
@@ -272,7 +273,10 @@ pub fn generate(
                     if producer_progress.is_cancelled() {
                         break;
                     }
-                    if tx.send(traffic::day(seed, pop_ref, campaigns, d)).is_err() {
+                    if tx
+                        .send(traffic::day(seed, pop_ref, campaigns, d, long_prompts))
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -279,6 +279,68 @@ fn code(r: &mut Rng, out: &mut String) {
     out.push_str("```");
 }
 
+/// Syllables of the attachments' pseudo-words: 48³ ≈ 110,000 words, drawn
+/// with a Zipf-like skew so the text compresses about as natural text does.
+const SYLLABLES: [&str; 48] = [
+    "ka", "lo", "mi", "ten", "ra", "su", "vel", "do", "ne", "pri", "ght", "an", "sto", "or", "ble",
+    "ci", "mon", "ta", "re", "ul", "fa", "in", "ex", "pa", "tor", "li", "gen", "de", "ver", "com",
+    "ist", "mar", "po", "chi", "lan", "se", "ud", "bra", "on", "ti", "qua", "ri", "nu", "el", "vo",
+    "zen", "ha", "ment",
+];
+
+/// One pseudo-word: frequent ones short, rare ones long.
+fn pseudo_word(r: &mut Rng, out: &mut String) {
+    // Zipf-like: the rank's logarithm is uniform.
+    let rank = (110_592f64.powf(dist::unit(r)) as usize).max(1) - 1;
+    let mut n = rank;
+    loop {
+        out.push_str(SYLLABLES[n % 48]);
+        n /= 48;
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// What a user pastes after a real prompt (a source file, a document, a
+/// log): varied text of a log-normal length (median 3 KB, capped at 48 KB),
+/// code-shaped for coding and agent work. Only for `generate
+/// --long-prompts`, which measures a case's size on real-length prompts.
+pub fn attachment(r: &mut Rng, cat: Cat, out: &mut String) {
+    let bytes = dist::lognormal(r, 3000.0, 0.9).min(48_000.0) as usize;
+    let end = out.len() + bytes;
+    let code = matches!(cat, Cat::Code | Cat::Agent);
+    out.push_str(if code { "\n\n```\n" } else { "\n\n" });
+    while out.len() < end {
+        if code {
+            let indent = 4 * dist::below(r, 4);
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(word(
+                r,
+                &["let ", "return ", "if ", "for ", "", "", "self."],
+            ));
+            pseudo_word(r, out);
+            out.push_str(word(r, &[" = ", "(", ".", " += ", " == "]));
+            pseudo_word(r, out);
+            out.push('_');
+            pseudo_word(r, out);
+            out.push_str(word(r, &[");\n", "\n", ";\n", ") {\n", "]\n"]));
+        } else {
+            let words = 6 + dist::below(r, 18);
+            for i in 0..words {
+                if i > 0 {
+                    out.push(' ');
+                }
+                pseudo_word(r, out);
+            }
+            out.push_str(word(r, &[". ", ". ", "? ", ".\n\n", ", "]));
+        }
+    }
+    if code {
+        out.push_str("```");
+    }
+}
+
 /// Writes one prompt. Returns (has_image, tool_count).
 pub fn write(r: &mut Rng, voice: Voice, cat: Cat, out: &mut String) -> (bool, i32) {
     match voice {

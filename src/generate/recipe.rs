@@ -65,6 +65,9 @@ pub struct Recipe {
     pub legit_volume: f64,
     /// The names the incident is written with.
     pub world: super::world::World,
+    /// Every prompt followed by an attachment of real length (a pasted
+    /// file or document), for measuring sizes on real-length prompts.
+    pub long_prompts: bool,
 }
 
 fn scaled(n: u32, f: f64, min: u32) -> u32 {
@@ -72,13 +75,15 @@ fn scaled(n: u32, f: f64, min: u32) -> u32 {
 }
 
 impl Recipe {
-    /// The recipe at a scale: `full` = the reported volumes, `demo` = 1/50.
+    /// The recipe at a scale: `full` = the reported volumes, `demo` = 1/50,
+    /// `medium` = 3/100 (about two million requests), `tiny` = 1/500.
     /// `variant` > 0 changes campaign sizes, timing and legitimate mix so
     /// detection can be measured on incidents it was not tuned on.
     pub fn new(scale: &str, seed: u64, variant: u32) -> Option<Recipe> {
         let f = match scale {
             "full" => 1.0,
             "demo" => 0.02,
+            "medium" => 0.03,
             "tiny" => 0.002,
             _ => return None,
         };
@@ -168,6 +173,7 @@ impl Recipe {
             reseller_customers: scaled(2_500, f, 40),
             legit_volume: 1.0,
             world: super::world::World::Reference,
+            long_prompts: false,
         })
     }
 }

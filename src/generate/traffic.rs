@@ -122,6 +122,7 @@ fn account_day(
     account: usize,
     day: u32,
     waves: &[Vec<i64>],
+    long_prompts: bool,
 ) -> Vec<Exchange> {
     let p = &pop.profiles[account];
     if day < p.days.0 || day >= p.days.1 {
@@ -165,6 +166,9 @@ fn account_day(
         let cat = p.mix[weighted(&mut r, &weights)].0;
         let mut prompt = String::with_capacity(160);
         let (has_image, tool_count) = prompts::write(&mut r, p.voice, cat, &mut prompt);
+        if long_prompts {
+            prompts::attachment(&mut r, cat, &mut prompt);
+        }
         let (input_tokens, output_tokens) = tokens(&mut r, cat, prompt.len(), tool_count);
         let key = dist::below(&mut r, p.keys as usize) as u64;
         out.push(Exchange {
@@ -210,13 +214,20 @@ pub fn waves(seed: u64, campaigns: usize, day: u32) -> Vec<Vec<i64>> {
         .collect()
 }
 
-/// All exchanges of one day, sorted by time.
-pub fn day(seed: u64, pop: &Population, campaigns: usize, day: u32) -> Vec<Exchange> {
+/// All exchanges of one day, sorted by time; with `long_prompts`, every
+/// prompt followed by an attachment of real length.
+pub fn day(
+    seed: u64,
+    pop: &Population,
+    campaigns: usize,
+    day: u32,
+    long_prompts: bool,
+) -> Vec<Exchange> {
     let waves = waves(seed, campaigns, day);
     let mut rows: Vec<Exchange> = (0..pop.profiles.len())
         .into_par_iter()
         .with_min_len(256)
-        .flat_map_iter(|a| account_day(seed, pop, a, day, &waves))
+        .flat_map_iter(|a| account_day(seed, pop, a, day, &waves, long_prompts))
         .collect();
     rows.par_sort_unstable_by(|a, b| {
         a.ts_us
