@@ -737,7 +737,7 @@ fn import_into(
             }
         })
         .collect::<StoreResult<_>>()?;
-    import::stage_files(&run, files, logs.format)?;
+    let staged = import::stage_files(&run, files, logs.format)?;
     let derived = derived_columns();
     let staging = TableRef {
         table: "exchanges",
@@ -754,7 +754,7 @@ fn import_into(
             derived: &derived,
         },
     )?;
-    run.exec("dropping the staging table", "DROP TABLE staging;")?;
+    staged.drop_staging()?;
     derive::derive(&run, &choice.taxonomy)?;
     let exchanges: i64 = builder
         .conn()

@@ -2,7 +2,6 @@
 //! row, converts types, enriches IP addresses, and adds the derived columns
 //! the caller asks for, in one pass over the evidence.
 
-use std::path::Path;
 
 use duckdb::params;
 
@@ -237,23 +236,7 @@ fn load_in_storage_order(
             last = parts - 1
         ),
     )?;
-    // DuckDB's temporary folder for the case (NAME.tmp beside it): swept
-    // with the partial case if the build is killed.
-    let temp: String = run
-        .conn
-        .query_row(
-            "SELECT coalesce(nullif(current_setting('temp_directory'), ''),
-                             (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) || '.tmp')",
-            [],
-            |r| r.get(0),
-        )
-        .at(run.file, ctx)?;
-    std::fs::create_dir_all(&temp).at(Path::new(&temp), "cannot make room to order exchanges")?;
-    // Removed when dropped: the build succeeded, failed or was cancelled alike.
-    let scratch = tempfile::Builder::new()
-        .prefix("exchanges-by-day")
-        .tempdir_in(&temp)
-        .at(Path::new(&temp), "cannot make room to order exchanges")?;
+    let scratch = run.scratch_dir("exchanges-by-day", "cannot make room to order exchanges")?;
     let dir = scratch.path().to_string_lossy().into_owned();
     run.progress
         .stage("Loading exchanges (cut into parts by day)")?;

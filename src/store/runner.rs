@@ -69,6 +69,27 @@ impl<'a> SqlRunner<'a> {
         self.exec(context, &format!("INSERT INTO {table} {select};"))
     }
 
+    /// A scratch folder in DuckDB's temporary folder for the case
+    /// (NAME.tmp beside it, swept with the partial case if a build is
+    /// killed), removed when the returned guard is dropped: the build
+    /// succeeded, failed or was cancelled alike.
+    pub fn scratch_dir(&self, prefix: &str, context: &str) -> StoreResult<tempfile::TempDir> {
+        let temp: String = self
+            .conn
+            .query_row(
+                "SELECT coalesce(nullif(current_setting('temp_directory'), ''),
+                                 (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) || '.tmp')",
+                [],
+                |r| r.get(0),
+            )
+            .at(self.file, context)?;
+        std::fs::create_dir_all(&temp).at(Path::new(&temp), context)?;
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(&temp)
+            .at(Path::new(&temp), context)
+    }
+
     /// Creates (or replaces) `table`, empty, with the columns of the query
     /// `select`, the `zstd` ones compressed with ZSTD (see
     /// [`SqlRunner::create_table_compressed`]).
