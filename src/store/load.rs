@@ -2,7 +2,6 @@
 //! row, converts types, enriches IP addresses, and adds the derived columns
 //! the caller asks for, in one pass over the evidence.
 
-
 use duckdb::params;
 
 use super::error::{Context as _, StoreError, StoreResult};
