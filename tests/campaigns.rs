@@ -19,6 +19,24 @@ fn ids(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// `distillscope campaign CASE create` of `ids` by analyst "ana".
+fn create_campaign(case: &str, name: &str, ids: &str, more: &[&str]) -> common::Run {
+    let mut args = vec![
+        "campaign",
+        case,
+        "-q",
+        "--analyst",
+        "ana",
+        "create",
+        "--name",
+        name,
+        "--ids",
+        ids,
+    ];
+    args.extend(more);
+    cli(&args)
+}
+
 fn props(name: &str) -> CampaignProps {
     CampaignProps {
         name: name.into(),
@@ -239,22 +257,12 @@ fn a_pack_matches_duckdb_neutralises_formulas_and_verify_names_a_changed_byte() 
     let dir = tempfile::tempdir().unwrap();
     let case = small_case(dir.path());
     let c = case.to_str().unwrap();
-    let run = cli(&[
-        "campaign",
+    let run = create_campaign(
         c,
-        "-q",
-        "--analyst",
-        "ana",
-        "create",
-        "--name",
         "Hydra",
-        "--ids",
         "acct_0,acct_1,acct_2",
-        "--status",
-        "confirmed",
-        "--confidence",
-        "85",
-    ]);
+        &["--status", "confirmed", "--confidence", "85"],
+    );
     assert!(run.ok, "{}", run.stderr);
     let run = cli(&[
         "campaign",
@@ -779,19 +787,7 @@ fn a_large_pack_unsorted_holds_every_exchange_once_and_sorted_oldest_first_when_
         &case,
         "SELECT account_id FROM account_summary ORDER BY exchanges DESC, account_id LIMIT 300",
     );
-    let ids = ids.join(",");
-    let run = cli(&[
-        "campaign",
-        c,
-        "-q",
-        "--analyst",
-        "ana",
-        "create",
-        "--name",
-        "Busy",
-        "--ids",
-        &ids,
-    ]);
+    let run = create_campaign(c, "Busy", &ids.join(","), &[]);
     assert!(run.ok, "{}", run.stderr);
     let (fast, sorted) = (dir.path().join("fast"), dir.path().join("sorted"));
     for (out, extra) in [(&fast, None), (&sorted, Some("--oldest-first"))] {

@@ -273,7 +273,7 @@ pub fn csv_rules(exchanges_sorted: bool) -> Vec<String> {
     let order = if exchanges_sorted {
         "exchanges.csv is sorted oldest first (by ts, then exchange_id)."
     } else {
-        "exchanges.csv is not sorted: rows come roughly day by day and account by account (the order the case stores them in), but blocks written by DuckDB's parallel threads can interleave; sort by ts, then exchange_id, to read it in time order (or export with --oldest-first)."
+        "exchanges.csv is not sorted: rows come in runs of the order the case stores them in (day, then account, then time), the runs interleaved as DuckDB's parallel threads wrote them; sort by ts, then exchange_id, to read it in time order (or export with --oldest-first)."
     };
     vec![
         order.into(),

@@ -513,23 +513,21 @@ pub struct Staged<'a> {
     pub counts: Vec<usize>,
 }
 
+/// Removes the staging view and detaches its database.
+const DROP_STAGING: &str = "DROP VIEW IF EXISTS staging; DETACH DATABASE IF EXISTS staging_db;";
+
 impl Staged<'_> {
-    /// Drops the staging view and its database.
+    /// Drops the staging view and its database, saying if that failed.
     pub fn drop_staging(self) -> StoreResult<()> {
-        self.run.exec(
-            "dropping the staging table",
-            "DROP VIEW IF EXISTS staging; DETACH DATABASE IF EXISTS staging_db;",
-        )
+        self.run.exec("dropping the staging table", DROP_STAGING)
     }
 }
 
 impl Drop for Staged<'_> {
     fn drop(&mut self) {
-        // Detached before its folder goes, whatever happened.
-        let _ = self
-            .run
-            .conn
-            .execute_batch("DROP VIEW IF EXISTS staging; DETACH DATABASE IF EXISTS staging_db;");
+        // Detached before its folder goes, whatever happened (a second
+        // time after `drop_staging` changes nothing).
+        let _ = self.run.conn.execute_batch(DROP_STAGING);
     }
 }
 
