@@ -45,22 +45,28 @@ pub fn template_id(x: &str) -> String {
 /// itself is not kept: it follows from the sample by [`normalise_prompt`],
 /// and on real-length prompts a second copy of every template's text was a
 /// fifth of the case), volumes and span, and whether any of its requests
-/// sent tools or an image (the classifier's request-shape votes). The sample is the least prompt,
-/// not any one: the classifier labels the template from it, so an arbitrary
-/// pick made the categories differ between two builds of the same evidence.
+/// sent tools or an image (the classifier's request-shape votes).
+///
+/// The sample is the prompt of the template's request with the least
+/// exchange id, not any one: the classifier labels the template from it, so
+/// an arbitrary pick made the categories differ between two builds of the
+/// same evidence. It is fetched by row after grouping rather than kept as a
+/// `min(prompt)` in the grouping: DuckDB holds string aggregate states
+/// outside its memory limit, and 1.3 M templates of real-length prompts
+/// took 8 GB there.
 pub fn create_templates() -> String {
     format!(
         "SELECT template_id, sample_prompt,
                 len(string_split(trim(n), ' ')) >= 4 OR length(n) >= 20 AS linkable,
                 exchanges, accounts, first_seen, last_seen, with_tools, with_image
-         FROM (SELECT *, {} AS n FROM (
-           SELECT template_id, min(prompt) AS sample_prompt, count(*) AS exchanges,
+         FROM (SELECT a.*, e.prompt AS sample_prompt, {} AS n
+           FROM (SELECT template_id, arg_min(rowid, exchange_id) AS sample_row, count(*) AS exchanges,
                   count(DISTINCT account_id) AS accounts, min(ts) AS first_seen, max(ts) AS last_seen,
                   bool_or(coalesce(tool_count, 0) > 0) AS with_tools,
                   bool_or(coalesce(has_image, false)) AS with_image
-           FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id
-         ))",
-        normalise_prompt("sample_prompt")
+                 FROM exchanges WHERE template_id IS NOT NULL GROUP BY template_id) a
+           JOIN exchanges e ON e.rowid = a.sample_row)",
+        normalise_prompt("e.prompt")
     )
 }
 

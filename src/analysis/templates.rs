@@ -4,7 +4,6 @@
 //! Templates that differ in a word or two (a rotated instruction, a typo)
 //! land in one group.
 
-use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Number of MinHash functions (bands x rows).
@@ -15,8 +14,12 @@ const ROWS: usize = 4;
 /// Estimated Jaccard similarity at which two templates are one group.
 pub const SIMILARITY_CUT: f32 = 0.6;
 
+/// A text's MinHash signature: all near-duplicate grouping needs of it
+/// (512 bytes, whatever the text's length).
+pub type Signature = [u64; HASHES];
+
 /// MinHash signature of a text's word 3-grams.
-pub fn signature(text: &str) -> [u64; HASHES] {
+pub fn signature(text: &str) -> Signature {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut sig = [u64::MAX; HASHES];
     let shingle_hashes: Vec<u64> = if words.len() < 3 {
@@ -46,7 +49,7 @@ pub fn signature(text: &str) -> [u64; HASHES] {
 }
 
 /// Estimated Jaccard similarity of two signatures.
-pub fn similarity(a: &[u64; HASHES], b: &[u64; HASHES]) -> f32 {
+pub fn similarity(a: &Signature, b: &Signature) -> f32 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f32 / HASHES as f32
 }
 
@@ -58,14 +61,13 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
     x
 }
 
-/// Groups texts; returns for each text the index of its group's
-/// representative (the smallest index in the group).
-pub fn group(texts: &[&str]) -> Vec<usize> {
-    let sigs: Vec<[u64; HASHES]> = texts.par_iter().map(|t| signature(t)).collect();
-    let mut parent: Vec<usize> = (0..texts.len()).collect();
+/// Groups texts by their signatures; returns for each the index of its
+/// group's representative (the smallest index in the group).
+pub fn group(sigs: &[Signature]) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..sigs.len()).collect();
     for band in 0..HASHES / ROWS {
         let mut buckets: std::collections::HashMap<u64, usize> =
-            std::collections::HashMap::with_capacity(texts.len());
+            std::collections::HashMap::with_capacity(sigs.len());
         for (i, sig) in sigs.iter().enumerate() {
             let key = xxh3_64_with_seed(
                 bytemuck_u64s(&sig[band * ROWS..(band + 1) * ROWS]).as_slice(),
@@ -86,7 +88,7 @@ pub fn group(texts: &[&str]) -> Vec<usize> {
             }
         }
     }
-    (0..texts.len()).map(|i| find(&mut parent, i)).collect()
+    (0..sigs.len()).map(|i| find(&mut parent, i)).collect()
 }
 
 fn bytemuck_u64s(values: &[u64]) -> Vec<u8> {
@@ -104,7 +106,8 @@ mod tests {
             "you are an expert grader. grade the following answer against the rubric and output only a score from <n> to <n>",
             "write a haiku about the sea in spring and make it rhyme",
         ];
-        let g = group(&texts);
+        let sigs: Vec<Signature> = texts.iter().map(|t| signature(t)).collect();
+        let g = group(&sigs);
         assert_eq!(g[0], g[1]);
         assert_ne!(g[0], g[2]);
         assert_eq!(g[2], 2);

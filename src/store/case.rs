@@ -14,7 +14,8 @@ use super::mapping::ColumnMapping;
 /// Version of the case file layout; a case of another version is rebuilt.
 /// 7: `exchanges` stored in day, account, time and exchange id order.
 /// 8: `templates` without the normalised text (recomputed when read).
-pub const CASE_FORMAT: u32 = 8;
+/// 9: a template's sample is its request with the least exchange id.
+pub const CASE_FORMAT: u32 = 9;
 
 /// Suffix of case files.
 pub const CASE_SUFFIX: &str = ".case.duckdb";

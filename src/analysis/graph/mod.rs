@@ -197,16 +197,49 @@ pub fn build(
     progress: &Progress,
 ) -> StoreResult<Graph> {
     // DuckDB gets less memory while the graph's own arrays are alive, so
-    // the two together stay under the build's memory budget.
-    conn.execute_batch(&format!("SET memory_limit = '{BUILD_DUCKDB_MEMORY}'"))
-        .at(path, "limiting DuckDB's memory for the graph build")?;
+    // the two together stay under the build's memory budget; a caller's
+    // lower limit (an import's) is kept, and restored after.
+    let ctx = "limiting DuckDB's memory for the graph build";
+    let before: String = conn
+        .query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+        .at(path, ctx)?;
+    let lower = setting_bytes(&before).is_some_and(|b| b <= BUILD_DUCKDB_MEMORY_BYTES);
+    if !lower {
+        conn.execute_batch(&format!(
+            "SET memory_limit = '{}B'",
+            BUILD_DUCKDB_MEMORY_BYTES
+        ))
+        .at(path, ctx)?;
+    }
     let built = build_graph(conn, path, cfg, progress);
-    crate::store::case::configure(conn, path)?;
+    conn.execute_batch(&format!(
+        "SET memory_limit = '{}'",
+        before.replace('\'', "")
+    ))
+    .at(path, ctx)?;
     built
 }
 
-/// DuckDB's memory limit during a graph build.
-const BUILD_DUCKDB_MEMORY: &str = "3GB";
+/// DuckDB's memory limit during a graph build (3 GB).
+const BUILD_DUCKDB_MEMORY_BYTES: u64 = 3_000_000_000;
+
+/// Bytes of a DuckDB size setting as it prints it ("2.3 GiB", "512.0 MiB").
+fn setting_bytes(text: &str) -> Option<u64> {
+    let (number, unit) = text.trim().split_once(' ')?;
+    let scale: f64 = match unit {
+        "bytes" | "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        _ => return None,
+    };
+    Some((number.parse::<f64>().ok()? * scale) as u64)
+}
 
 fn build_graph(
     conn: &Connection,
@@ -305,4 +338,30 @@ fn build_graph(
     place::lay_out(&mut g);
     lap(&mut g, "layout");
     Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duckdb_memory_settings_read_back_as_bytes() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (set, low) in [("2.5GB", true), ("4GB", false), ("700MB", true)] {
+            conn.execute_batch(&format!("SET memory_limit = '{set}'"))
+                .unwrap();
+            let shown: String = conn
+                .query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+                .unwrap();
+            let bytes = setting_bytes(&shown).unwrap_or_else(|| panic!("{shown}"));
+            assert_eq!(
+                bytes <= BUILD_DUCKDB_MEMORY_BYTES,
+                low,
+                "{set} shown as {shown}"
+            );
+            // What is read back can be set again.
+            conn.execute_batch(&format!("SET memory_limit = '{shown}'"))
+                .unwrap();
+        }
+    }
 }

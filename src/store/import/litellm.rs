@@ -1,6 +1,8 @@
 //! LiteLLM proxy spend logs (`LiteLLM_SpendLogs`), field names from
 //! BerriAI/litellm `schema.prisma` and `spend_tracking_utils.py`.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::ExchangeRow;
@@ -43,6 +45,28 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("session_id", "session_id"),
 ];
 
+/// The top-level members [`map`] reads: a line is parsed for these only
+/// (real spend logs also carry the response, cost and cache fields).
+pub const KEYS: &[&str] = &[
+    "request_id",
+    "startTime",
+    "end_user",
+    "user",
+    "team_id",
+    "api_key",
+    "organization_id",
+    "metadata",
+    "requester_ip_address",
+    "request_tags",
+    "model",
+    "model_group",
+    "prompt_tokens",
+    "completion_tokens",
+    "proxy_server_request",
+    "messages",
+    "session_id",
+];
+
 /// Maps one spend-log row. account_id is `end_user` where set, else `user`,
 /// else `team_id`.
 pub fn map(v: &Value) -> ExchangeRow {
@@ -53,9 +77,10 @@ pub fn map(v: &Value) -> ExchangeRow {
         .filter(|r| r.get("messages").is_some());
     // Older releases stored the messages in `messages`; current ones store "{}".
     let messages = request
-        .as_ref()
-        .and_then(|r| r.get("messages").cloned())
-        .or_else(|| v.get("messages").and_then(unembed).filter(Value::is_array));
+        .as_deref()
+        .and_then(|r| r.get("messages"))
+        .map(Cow::Borrowed)
+        .or_else(|| v.get("messages").and_then(unembed).filter(|m| m.is_array()));
     let meta = |k: &str| metadata.as_ref().and_then(|m| text(m.get(k)));
     ExchangeRow {
         exchange_id: text(v.get("request_id")),
@@ -70,9 +95,9 @@ pub fn map(v: &Value) -> ExchangeRow {
         model: text(v.get("model")).or_else(|| text(v.get("model_group"))),
         input_tokens: int(v.get("prompt_tokens")),
         output_tokens: int(v.get("completion_tokens")),
-        prompt: messages.as_ref().and_then(last_user_text),
-        tool_count: request.as_ref().and_then(|r| list_len(r.get("tools"))),
-        has_image: messages.as_ref().map(has_image),
+        prompt: messages.as_deref().and_then(last_user_text),
+        tool_count: request.as_deref().and_then(|r| list_len(r.get("tools"))),
+        has_image: messages.as_deref().map(has_image),
         session_id: text(v.get("session_id")),
     }
 }
@@ -101,5 +126,30 @@ mod tests {
         let mut no_end_user = row.clone();
         no_end_user["end_user"] = Value::Null;
         assert_eq!(map(&no_end_user).account_id.as_deref(), Some("u_ops"));
+    }
+
+    #[test]
+    fn parsing_only_the_keys_read_maps_every_shape_alike() {
+        let rows = [
+            json!({"request_id":"a","startTime":"2026-05-03T02:14:07Z","end_user":"c1","api_key":"k",
+              "metadata":{"user_api_key_org_id":"org_m","requester_ip_address":"198.51.100.7"},
+              "request_tags":"[\"User-Agent: curl/8.5.0\"]","model_group":"m","prompt_tokens":"12",
+              "completion_tokens":3,"proxy_server_request":"{}",
+              "messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":"x"}]}],
+              "response":{"choices":[{"message":{"content":"a long answer"}}]},"spend":0.1}),
+            json!({"request_id":"b","startTime":"2026-05-03T02:14:08Z","team_id":"t","user":"",
+              "proxy_server_request":"{\"tools\":[{}],\"messages\":[{\"role\":\"user\",\"content\":\"Fix it\"}]}",
+              "session_id":"s","organization_id":"o","requester_ip_address":"203.0.113.4","model":"x"}),
+        ];
+        for row in rows {
+            let text = row.to_string();
+            let whole = map(&serde_json::from_str(&text).unwrap());
+            let members = map(&super::super::json::parse_members(&text, KEYS).unwrap());
+            assert_eq!(whole, members);
+            assert!(
+                whole.exchange_id.is_some() && whole.prompt.is_some(),
+                "{whole:?}"
+            );
+        }
     }
 }

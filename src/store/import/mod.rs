@@ -11,7 +11,6 @@ pub mod otel;
 use std::io::{BufRead as _, Read as _};
 use std::path::{Path, PathBuf};
 
-use duckdb::params;
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -179,13 +178,18 @@ pub fn read_json_records(path: &Path) -> StoreResult<Vec<Record>> {
         .collect();
     lines
         .par_iter()
-        .map(|(i, line)| parse_line(path, i + 1, line))
+        .map(|(i, line)| parse_line(path, i + 1, line, None))
         .collect()
 }
 
 /// Lines parsed and staged at a time when streaming JSON Lines: memory is
-/// bounded by one batch, whatever the file's size.
-const BATCH_LINES: usize = 20_000;
+/// bounded by a few batches in flight, whatever the file's size (20,000
+/// lines of real-length prompts held a gigabyte across the pipeline).
+const BATCH_LINES: usize = 5_000;
+
+/// Rows staged between commits: about one DuckDB row group, so the
+/// staged rows are written compressed and leave memory as they come.
+const COMMIT_ROWS: usize = 120_000;
 
 /// Counts the bytes read from the file underneath (before any gzip), for
 /// progress by bytes.
@@ -207,13 +211,18 @@ impl std::io::Read for CountingRead {
 
 /// Reads a JSON Lines file in batches of records and hands each batch to
 /// `each`, so memory stays bounded whatever the file's size; progress
-/// follows the bytes read. A file that is one JSON document (OTLP exports
-/// often are a pretty-printed object, or an array) is read whole and given
-/// as one batch. Errors name the file and line.
+/// follows the bytes read. With `keys`, only those members of each record
+/// are built. Reading and parsing run on their own thread, one batch ahead
+/// of `each` (which maps and stages), so the two overlap. A file that is
+/// one JSON document (OTLP exports often are a pretty-printed object, or
+/// an array) is read whole and given as one batch. Errors name the file
+/// and line.
 pub fn for_each_json_batch(
     path: &Path,
     progress: &Progress,
-    each: &mut dyn FnMut(Vec<Record>) -> StoreResult<()>,
+    keys: Option<&[&str]>,
+    map: fn(&Value) -> ExchangeRow,
+    each: &mut dyn FnMut(&[MappedRow]) -> StoreResult<()>,
 ) -> StoreResult<()> {
     let head = first_record(path)?;
     let first_line = head.trim_start_matches('\u{feff}').trim_start();
@@ -225,7 +234,7 @@ pub fn for_each_json_batch(
     }
     let one_line = first_line.lines().next().unwrap_or("").trim_end();
     if !one_line.ends_with('}') || first_line.starts_with('[') {
-        return each(read_json_records(path)?);
+        return each(&map_records(&read_json_records(path)?, map));
     }
     let size = std::fs::metadata(path)
         .at(path, "cannot open")?
@@ -240,64 +249,104 @@ pub fn for_each_json_batch(
     let gz = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let inner: Box<dyn std::io::Read> = if gz {
+    let inner: Box<dyn std::io::Read + Send> = if gz {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
         Box::new(file)
     };
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, inner);
-    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+    let reader = std::io::BufReader::with_capacity(1 << 20, inner);
+    // One mapped batch waits while the one before is staged.
+    let (send, batches) = std::sync::mpsc::sync_channel::<StoreResult<Vec<MappedRow>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut parse = |lines| {
+                let parsed = parse_and_map(path, lines, keys, map);
+                let failed = parsed.is_err();
+                // A closed channel: the stage failed and stopped reading.
+                send.send(parsed).is_ok() && !failed
+            };
+            let _ = read_lines_in_batches(path, reader, &mut parse);
+        });
+        for batch in batches {
+            each(&batch?)?;
+            let done = read.load(std::sync::atomic::Ordering::Relaxed);
+            progress.set_fraction(done as f32 / size as f32);
+            progress.check()?;
+        }
+        Ok(())
+    })
+}
+
+/// Reads numbered non-empty lines from `reader` and hands them to `batch`
+/// [`BATCH_LINES`] at a time, until the end or until `batch` says stop.
+/// An unreadable line ends the reading with its error handed on.
+fn read_lines_in_batches(
+    path: &Path,
+    mut reader: impl std::io::BufRead,
+    batch: &mut dyn FnMut(StoreResult<Vec<(usize, String)>>) -> bool,
+) -> bool {
+    let mut lines: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
     let mut line_no = 0usize;
     loop {
         let mut line = String::new();
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| StoreError::NotWhatItSays {
-                path: path.into(),
-                reason: format!("not readable UTF-8 text at line {} ({e})", line_no + 1),
-            })?;
-        if n == 0 {
-            break;
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                return batch(Err(StoreError::NotWhatItSays {
+                    path: path.into(),
+                    reason: format!("not readable UTF-8 text at line {} ({e})", line_no + 1),
+                }));
+            }
         }
         line_no += 1;
         if line.trim().is_empty() {
             continue;
         }
-        batch.push((line_no, line));
-        if batch.len() == BATCH_LINES {
-            each(parse_lines(path, std::mem::take(&mut batch))?)?;
-            let done = read.load(std::sync::atomic::Ordering::Relaxed);
-            progress.set_fraction(done as f32 / size as f32);
-            progress.check()?;
+        lines.push((line_no, line));
+        if lines.len() == BATCH_LINES && !batch(Ok(std::mem::take(&mut lines))) {
+            return false;
         }
     }
-    if !batch.is_empty() {
-        each(parse_lines(path, batch)?)?;
-    }
-    Ok(())
+    lines.is_empty() || batch(Ok(lines))
 }
 
-/// Parses numbered JSON lines in parallel.
-fn parse_lines(path: &Path, lines: Vec<(usize, String)>) -> StoreResult<Vec<Record>> {
-    lines
+/// Parses numbered JSON lines (only `keys`' members if given) and maps
+/// each record, in parallel.
+fn parse_and_map(
+    path: &Path,
+    lines: StoreResult<Vec<(usize, String)>>,
+    keys: Option<&[&str]>,
+    map: fn(&Value) -> ExchangeRow,
+) -> StoreResult<Vec<MappedRow>> {
+    lines?
         .par_iter()
-        .map(|(i, line)| parse_line(path, *i, line))
+        .map(|(i, line)| parse_line(path, *i, line, keys).map(|r| (r.line, map(&r.value))))
         .collect()
 }
 
 /// One JSON line as a record, or the error naming its line.
-fn parse_line(path: &Path, line_no: usize, line: &str) -> StoreResult<Record> {
-    serde_json::from_str(line.trim_start_matches('\u{feff}'))
-        .map(|value| Record {
-            line: line_no as u64,
-            value,
-        })
-        .map_err(|e| StoreError::BadValue {
-            path: path.into(),
-            column: "(json)".into(),
-            row: format!("line {line_no}"),
-            problem: format!("invalid JSON: {e}"),
-        })
+fn parse_line(
+    path: &Path,
+    line_no: usize,
+    line: &str,
+    keys: Option<&[&str]>,
+) -> StoreResult<Record> {
+    let line = line.trim_start_matches('\u{feff}');
+    match keys {
+        Some(keys) => json::parse_members(line, keys),
+        None => serde_json::from_str(line),
+    }
+    .map(|value| Record {
+        line: line_no as u64,
+        value,
+    })
+    .map_err(|e| StoreError::BadValue {
+        path: path.into(),
+        column: "(json)".into(),
+        row: format!("line {line_no}"),
+        problem: format!("invalid JSON: {e}"),
+    })
 }
 
 /// The text values of a result column (DuckDB hands VARCHAR to Arrow as
@@ -462,12 +511,16 @@ pub fn map_file(
                 append(&map_records(&records, litellm::map))
             })
         }
-        (LogFormat::Litellm, None) => for_each_json_batch(path, run.progress, &mut |records| {
-            append(&map_records(&records, litellm::map))
-        }),
-        (LogFormat::Bedrock, _) => for_each_json_batch(path, run.progress, &mut |records| {
-            append(&map_records(&records, bedrock::map))
-        }),
+        (LogFormat::Litellm, None) => for_each_json_batch(
+            path,
+            run.progress,
+            Some(litellm::KEYS),
+            litellm::map,
+            append,
+        ),
+        (LogFormat::Bedrock, _) => {
+            for_each_json_batch(path, run.progress, None, bedrock::map, append)
+        }
         (LogFormat::Otel, _) => {
             let records = read_json_records(path)?;
             if !records
@@ -553,6 +606,29 @@ pub fn stage_files<'a>(
         counts: Vec::new(),
     };
     run.exec(ctx, CREATE_STAGING)?;
+    // Rows go in by transactions of about a row group, the appender flushed
+    // after every batch: DuckDB's appender otherwise buffers 204,800 rows
+    // outside its memory limit (over a gigabyte of real-length prompts),
+    // and one transaction for all kept every staged row in memory.
+    run.exec(ctx, "BEGIN TRANSACTION")?;
+    match stage_each(run, files, format, &mut staged.counts) {
+        Ok(()) => run.exec(ctx, "COMMIT")?,
+        Err(e) => {
+            // The scratch file goes anyway; the reading's error is the news.
+            let _ = run.conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(staged)
+}
+
+/// Stages every file, counting each one's rows into `counts`.
+fn stage_each(
+    run: &SqlRunner<'_>,
+    files: &[PathBuf],
+    format: LogFormat,
+    counts: &mut Vec<usize>,
+) -> StoreResult<()> {
     for (i, path) in files.iter().enumerate() {
         run.progress.stage(&format!(
             "Reading {} (file {} of {})",
@@ -566,14 +642,22 @@ pub fn stage_files<'a>(
             .appender_to_catalog_and_db("staging", "staging_db", "main")
             .at(path, "cannot stage rows")?;
         let mut rows_staged = 0usize;
+        let mut uncommitted = 0usize;
         map_file(run, path, format, &mut |rows| {
             rows_staged += rows.len();
-            append_rows(&mut app, path, &file, rows)
+            append_rows(&mut app, path, &file, rows)?;
+            app.flush().at(path, "cannot stage rows")?;
+            uncommitted += rows.len();
+            if uncommitted >= COMMIT_ROWS {
+                run.exec("cannot stage rows", "COMMIT; BEGIN TRANSACTION")?;
+                uncommitted = 0;
+            }
+            Ok(())
         })?;
         app.flush().at(path, "cannot stage rows")?;
-        staged.counts.push(rows_staged);
+        counts.push(rows_staged);
     }
-    Ok(staged)
+    Ok(())
 }
 
 /// Appends mapped rows to the staging table, each with its file and line.
@@ -584,7 +668,7 @@ fn append_rows(
     rows: &[(u64, ExchangeRow)],
 ) -> StoreResult<()> {
     for (line, r) in rows {
-        app.append_row(params![
+        app.append_row(duckdb::params![
             r.exchange_id,
             r.ts,
             r.account_id,

@@ -162,7 +162,7 @@ pub fn map(records: &[Record]) -> Vec<(u64, ExchangeRow)> {
         let a = &s.attrs;
         let messages = a
             .get("gen_ai.input.messages")
-            .and_then(|m| unembed(m).or_else(|| Some(m.clone())));
+            .map(|m| unembed(m).unwrap_or(std::borrow::Cow::Borrowed(m)));
         out.push((
             s.line,
             ExchangeRow {
@@ -180,9 +180,9 @@ pub fn map(records: &[Record]) -> Vec<(u64, ExchangeRow)> {
                     .or_else(|| int(a.get("gen_ai.usage.prompt_tokens"))),
                 output_tokens: int(a.get("gen_ai.usage.output_tokens"))
                     .or_else(|| int(a.get("gen_ai.usage.completion_tokens"))),
-                prompt: messages.as_ref().and_then(last_user_text),
+                prompt: messages.as_deref().and_then(last_user_text),
                 tool_count: list_len(a.get("gen_ai.tool.definitions")),
-                has_image: messages.as_ref().map(has_image),
+                has_image: messages.as_deref().map(has_image),
                 session_id: text(a.get("gen_ai.conversation.id"))
                     .or_else(|| lookup(i, &["session.id"])),
             },
