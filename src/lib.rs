@@ -25,5 +25,6 @@ pub mod export;
 pub mod generate;
 pub mod palette;
 pub mod pipeline;
+pub mod share;
 pub mod store;
 pub mod ui;

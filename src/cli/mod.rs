@@ -11,6 +11,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod scan;
+pub mod share;
 pub mod summary;
 pub mod view;
 
@@ -66,6 +67,8 @@ pub enum Command {
     Campaign(campaign::CampaignArgs),
     /// Write a campaign's evidence pack (CSV files, drafted timeline, charts, manifest).
     Export(export::ExportArgs),
+    /// Write a campaign's shareable indicators (no customer data) as a STIX 2.1 bundle.
+    Share(share::ShareArgs),
     /// Check an evidence pack against its manifest (every altered, missing or added file named), or hash a case's evidence again in full.
     Verify(export::VerifyArgs),
     /// Write the synthetic incident (Parquet tables and a separate truth.csv).
@@ -205,6 +208,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Scan(a) => scan::run(&a),
         Command::Campaign(a) => campaign::run(&a),
         Command::Export(a) => export::run(&a),
+        Command::Share(a) => share::run(&a),
         Command::Verify(a) => match export::run_verify(&a) {
             Ok(code) => return code,
             Err(e) => Err(e),

@@ -285,6 +285,33 @@ pub fn csv_rules(exchanges_sorted: bool) -> Vec<String> {
     ]
 }
 
+/// The campaign called `name` in `book`, or an error listing the
+/// campaigns there are.
+pub fn find_campaign<'b>(
+    book: &'b Workbook,
+    case_path: &Path,
+    name: &str,
+) -> StoreResult<&'b std::sync::Arc<Campaign>> {
+    book.campaign(name).ok_or_else(|| {
+        let names: Vec<&str> = book
+            .campaigns
+            .iter()
+            .map(|c| c.props.name.as_str())
+            .collect();
+        StoreError::NotWhatItSays {
+            path: case_path.into(),
+            reason: format!(
+                "no campaign called {name:?} in this case (campaigns: {})",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        }
+    })
+}
+
 /// Rows of daily_timeline.csv, as the narrative and charts read them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyRow {
@@ -402,25 +429,7 @@ pub fn export(
         timings.push((name.to_owned(), t.elapsed().as_secs_f64()));
         *t = std::time::Instant::now();
     };
-    let campaign = book.campaign(&opts.campaign).ok_or_else(|| {
-        let names: Vec<&str> = book
-            .campaigns
-            .iter()
-            .map(|c| c.props.name.as_str())
-            .collect();
-        StoreError::NotWhatItSays {
-            path: case_path.into(),
-            reason: format!(
-                "no campaign called {:?} in this case (campaigns: {})",
-                opts.campaign,
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }
-            ),
-        }
-    })?;
+    let campaign = find_campaign(book, case_path, &opts.campaign)?;
     if campaign.accounts.is_empty() {
         return Err(StoreError::NotWhatItSays {
             path: case_path.into(),

@@ -291,6 +291,11 @@ impl App {
                     self.campaigns.open_export(id, s);
                 }
             }
+            Command::ShareIndicators(id) => {
+                if let Some(s) = &self.session {
+                    self.campaigns.share = Some(super::share::ShareDialog::new(id, s));
+                }
+            }
             Command::Notify(message) => self.notifications.info(message),
         }
     }
@@ -615,6 +620,7 @@ impl eframe::App for App {
                 &mut commands,
             );
             campaigns::export_window(ui.ctx(), session, &mut self.campaigns, &analyst);
+            super::share::share_window(ui.ctx(), session, &mut self.campaigns.share);
             if let Some(next) = select {
                 self.history.set(next);
             }

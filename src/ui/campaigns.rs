@@ -83,6 +83,8 @@ pub struct CampaignsState {
     pub dialog: Option<SelectionDialog>,
     /// The export dialog, when open.
     pub export: Option<ExportDialog>,
+    /// The Share indicators dialog, when open.
+    pub share: Option<super::share::ShareDialog>,
 }
 
 impl CampaignsState {
@@ -104,30 +106,10 @@ impl CampaignsState {
 
     /// Opens the export dialog for campaign `id`.
     pub fn open_export(&mut self, id: i64, session: &Session) {
-        let name = session
-            .work
-            .book()
-            .campaign_by_id(id)
-            .map(|c| c.props.name.clone())
-            .unwrap_or_default();
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let dir = session
-            .case_path
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        let folder = beside_case(session, id, |safe| format!("evidence-{safe}"));
         self.export = Some(ExportDialog {
             campaign: id,
-            folder: dir.join(format!("evidence-{safe}")).display().to_string(),
+            folder: folder.display().to_string(),
             sample: false,
             sample_rows: 100_000,
             zip: false,
@@ -136,6 +118,33 @@ impl CampaignsState {
             picking: None,
         });
     }
+}
+
+/// A path beside the case file named after campaign `id` by `name` (given
+/// the campaign's name with anything but letters, digits and dashes as `_`).
+pub fn beside_case(session: &Session, id: i64, name: impl Fn(&str) -> String) -> PathBuf {
+    let campaign = session
+        .work
+        .book()
+        .campaign_by_id(id)
+        .map(|c| c.props.name.clone())
+        .unwrap_or_default();
+    let safe: String = campaign
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    session
+        .case_path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join(name(&safe))
 }
 
 /// The colour of a campaign for painting.
@@ -387,6 +396,13 @@ fn actions(
             .clicked()
         {
             st.open_export(c.id, cx.session);
+        }
+        if ui
+            .button("Share indicators…")
+            .on_hover_text("Its infrastructure and template fingerprints for other providers, as STIX 2.1: no customer data")
+            .clicked()
+        {
+            cx.commands.push(Command::ShareIndicators(c.id));
         }
         if ui
             .button("Delete")

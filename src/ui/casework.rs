@@ -11,6 +11,7 @@ use crate::analysis::detect::Scan;
 use crate::case::store::AuditEntry;
 use crate::case::{Casebook, Edit, Workbook, store};
 use crate::export::pack::{self, Facts, PackOptions, PackReport};
+use crate::share::ShareContent;
 use crate::store::case::CaseMeta;
 use crate::store::progress::Progress;
 use crate::store::worker::{Poll, QueryWorker, Reply};
@@ -50,6 +51,8 @@ pub struct CaseWork {
     /// One campaign's totals, days, categories and infrastructure, keyed
     /// by the campaign and a hash of its accounts (all the facts depend on).
     pub facts: Slot<(i64, u64), Facts>,
+    /// What one campaign could share with other providers, keyed alike.
+    pub shareable: Slot<(i64, u64), ShareContent>,
     /// The audit log (of one campaign, or all).
     pub audit: Slot<(Option<i64>, u64), Vec<AuditEntry>>,
 }
@@ -88,6 +91,7 @@ impl CaseWork {
             exported: None,
             written: 0,
             facts: Slot::default(),
+            shareable: Slot::default(),
             audit: Slot::default(),
         }
     }
@@ -167,20 +171,33 @@ impl CaseWork {
         let Some(campaign) = self.book().campaign_by_id(id).cloned() else {
             return;
         };
-        let members = {
-            use std::hash::{Hash as _, Hasher as _};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            campaign.accounts.hash(&mut h);
-            h.finish()
-        };
         let book = self.book().clone();
         let analyst = analyst.to_owned();
         let Some(writer) = &self.writer else { return };
         let path = self.case_path.clone();
         let ctx = self.ctx.clone();
-        self.facts.want(&(id, members), || {
+        self.facts.want(&(id, members_hash(&campaign)), || {
             writer.submit(move |c| {
                 let out = pack::facts(c, &path, &campaign, &book, &analyst);
+                ctx.request_repaint();
+                out
+            })
+        });
+    }
+
+    /// Asks for what campaign `id` could share (the Share indicators
+    /// dialog), again only when its accounts change.
+    pub fn want_shareable(&mut self, id: i64) {
+        let Some(campaign) = self.book().campaign_by_id(id).cloned() else {
+            return;
+        };
+        let book = self.book().clone();
+        let Some(writer) = &self.writer else { return };
+        let path = self.case_path.clone();
+        let ctx = self.ctx.clone();
+        self.shareable.want(&(id, members_hash(&campaign)), || {
+            writer.submit(move |c| {
+                let out = crate::share::select::gather(c, &path, &campaign, &book);
                 ctx.request_repaint();
                 out
             })
@@ -277,7 +294,11 @@ impl CaseWork {
             }
         }
         self.written += written;
-        errors.extend([self.facts.poll(), self.audit.poll()].into_iter().flatten());
+        errors.extend(
+            [self.facts.poll(), self.shareable.poll(), self.audit.poll()]
+                .into_iter()
+                .flatten(),
+        );
         errors
     }
 
@@ -286,6 +307,7 @@ impl CaseWork {
         !self.saves.is_empty()
             || self.export.is_some()
             || self.facts.is_loading()
+            || self.shareable.is_loading()
             || self.audit.is_loading()
     }
 
@@ -296,4 +318,13 @@ impl CaseWork {
             .map(|c| c.accounts.clone())
             .unwrap_or_default()
     }
+}
+
+/// A hash of a campaign's accounts: what its facts depend on (edits that
+/// leave them alone, a rename or a note, do not start the queries again).
+fn members_hash(campaign: &crate::case::Campaign) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    campaign.accounts.hash(&mut h);
+    h.finish()
 }

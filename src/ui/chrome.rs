@@ -155,6 +155,14 @@ pub fn menu_bar(
                             }
                         }
                     });
+                    ui.menu_button("Share indicators", |ui| {
+                        for (id, name) in &work.campaigns {
+                            if ui.button(name).clicked() {
+                                out.push(Command::ShareIndicators(*id));
+                                ui.close();
+                            }
+                        }
+                    });
                 });
                 command_button(ui, Command::Show(View::Campaigns), work.open, out);
             });

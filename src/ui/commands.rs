@@ -97,6 +97,8 @@ pub enum Command {
     SelectionTo(super::campaigns::Target),
     /// Open the export dialog of campaign `id`.
     ExportPack(i64),
+    /// Open the Share indicators dialog of campaign `id`.
+    ShareIndicators(i64),
     /// Show a message.
     Notify(String),
 }
@@ -147,6 +149,7 @@ impl Command {
                 super::campaigns::Target::Tag => "Tag the selection…".into(),
             },
             Command::ExportPack(_) => "Export evidence pack…".into(),
+            Command::ShareIndicators(_) => "Share indicators…".into(),
             Command::Notify(m) => m.clone(),
         }
     }
@@ -186,6 +189,7 @@ impl Command {
             | Command::OpenAccount(_)
             | Command::SelectionTo(_)
             | Command::ExportPack(_)
+            | Command::ShareIndicators(_)
             | Command::Notify(_) => None,
         }
     }

@@ -21,6 +21,7 @@ pub mod opening;
 pub mod overview;
 pub mod plots;
 pub mod session;
+pub mod share;
 pub mod slot;
 pub mod suspects;
 pub mod theme;
