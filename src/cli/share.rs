@@ -78,10 +78,7 @@ pub fn run(args: &ShareArgs) -> anyhow::Result<()> {
         ));
     }
     for (kind, n) in &content.withheld {
-        out.push_str(&format!(
-            "  {:<30} {n:>6} withheld (customer data)\n",
-            kind.replace('_', " ")
-        ));
+        out.push_str(&format!("  {kind:<30} {n:>6} withheld (customer data)\n"));
     }
     out.push_str("  account ids and prompt text are never shared\n");
     print_stdout(&out)

@@ -67,8 +67,13 @@ impl ShareKind {
 }
 
 /// Kinds of the campaign's infrastructure that are customers' personal
-/// data: never shared in clear, whatever the options.
-pub const PRIVATE_KINDS: [&str; 3] = ["payment_fingerprint", "signup_ip", "email_domain"];
+/// data, never shared in clear whatever the options: (kind in
+/// infrastructure.csv, what it is called).
+pub const PRIVATE_KINDS: [(&str, &str); 3] = [
+    ("payment_fingerprint", "payment fingerprints"),
+    ("signup_ip", "sign-up addresses"),
+    ("email_domain", "e-mail domains"),
+];
 
 /// The traffic light of a shared bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -150,7 +155,7 @@ pub struct ShareContent {
     pub hours: [i64; 24],
     /// Values that may be shared, before the options' thresholds.
     pub candidates: Vec<Shareable>,
-    /// Values never shared in clear, by kind: (kind, how many).
+    /// Values never shared in clear, by kind: (what they are, how many).
     pub withheld: Vec<(String, usize)>,
 }
 
@@ -185,11 +190,13 @@ pub fn gather(
     let others_signups = others_signup_addresses(conn, path)?;
     let mut candidates = Vec::new();
     let mut signup_overlap = 0usize;
-    let mut withheld: Vec<(String, usize)> =
-        PRIVATE_KINDS.iter().map(|k| (k.to_string(), 0)).collect();
+    let mut withheld: Vec<(String, usize)> = PRIVATE_KINDS
+        .iter()
+        .map(|(_, title)| (title.to_string(), 0))
+        .collect();
     for row in &facts.infrastructure {
-        if let Some(w) = withheld.iter_mut().find(|(k, _)| *k == row.kind) {
-            w.1 += 1;
+        if let Some(i) = PRIVATE_KINDS.iter().position(|(k, _)| *k == row.kind) {
+            withheld[i].1 += 1;
             continue;
         }
         let Some(kind) = ShareKind::from_name(&row.kind) else {
@@ -233,7 +240,10 @@ pub fn gather(
         )
         .at(path, "reading when the campaign was active")?;
     let hours = hours_of_day(conn, path)?;
-    withheld.push(("others' sign-up address".into(), signup_overlap));
+    withheld.push((
+        "addresses other customers signed up from".into(),
+        signup_overlap,
+    ));
     Ok(ShareContent {
         name: campaign.props.name.clone(),
         description: describe(&facts),

@@ -14,6 +14,9 @@ use crate::share::{ShareOptions, stix};
 /// Values listed in the preview (the bundle holds all of them).
 const PREVIEW_ROWS: usize = 200;
 
+/// Width of the preview's value column, in points.
+const VALUE_WIDTH: f32 = 380.0;
+
 /// The dialog's state.
 pub struct ShareDialog {
     /// The campaign shared.
@@ -122,11 +125,11 @@ pub fn share_window(ctx: &egui::Context, session: &mut Session, dialog: &mut Opt
             let withheld: Vec<String> = content
                 .withheld
                 .iter()
-                .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+                .map(|(what, n)| format!("{what} {}", group_digits(*n as i64)))
                 .collect();
             ui.weak(format!(
-                "Never shared in clear: account ids, prompt text, and the campaign's {} (customers' sign-up records).",
-                withheld.join(", ")
+                "Never shared in clear: account ids, prompt text, and customers' sign-up records: {}.",
+                withheld.join(" · ")
             ));
             ui.add_space(6.0);
             let chosen: Vec<_> = content.chosen(&d.opts).collect();
@@ -145,8 +148,15 @@ pub fn share_window(ctx: &egui::Context, session: &mut Session, dialog: &mut Opt
                         } else {
                             format!("{} ({})", s.value, s.detail)
                         };
-                        ui.add(egui::Label::new(super::one_line(&value, 70)).truncate())
-                            .on_hover_text(&value);
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(VALUE_WIDTH, ui.spacing().interact_size.y),
+                            egui::Layout::left_to_right(egui::Align::Center),
+                            |ui| {
+                                ui.set_min_width(VALUE_WIDTH);
+                                ui.add(egui::Label::new(super::one_line(&value, 90)).truncate())
+                                    .on_hover_text(&value);
+                            },
+                        );
                         ui.label(group_digits(s.campaign_accounts));
                         ui.label(group_digits(s.case_accounts));
                         ui.end_row();
