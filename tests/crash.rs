@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, Instant};
@@ -71,21 +71,10 @@ fn work(case_path: &Path) -> (Workbook, Vec<AuditEntry>) {
     )
 }
 
-/// The bundled demo incident, copied where it can be built and killed.
-fn demo(dir: &Path) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/demo");
-    let to = dir.join("demo");
-    std::fs::create_dir_all(&to).unwrap();
-    for f in ["exchanges.parquet", "accounts.parquet", "events.parquet"] {
-        std::fs::copy(from.join(f), to.join(f)).unwrap();
-    }
-    to
-}
-
 #[test]
 fn killing_a_build_a_rebuild_an_edit_or_an_export_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let src = demo(dir.path());
+    let src = common::demo_copy(dir.path());
     let s = src.to_str().unwrap();
     let case_path = dir.path().join("demo.case.duckdb");
 

@@ -16,15 +16,13 @@ use common::cli;
 /// The bundled demo incident copied into `dir`, built into a case, with
 /// the generator's fourth campaign recorded as "C4".
 fn demo_with_campaign(dir: &Path) -> std::path::PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/demo");
-    let src = dir.join("demo");
-    std::fs::create_dir_all(&src).unwrap();
-    for f in ["exchanges.parquet", "accounts.parquet", "events.parquet"] {
-        std::fs::copy(from.join(f), src.join(f)).unwrap();
-    }
+    let src = common::demo_copy(dir);
     let run = cli(&["summary", src.to_str().unwrap(), "-q"]);
     assert!(run.ok, "{}", run.stderr);
-    let truth = std::fs::read_to_string(from.join("truth.csv")).unwrap();
+    let truth = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/demo/truth.csv"),
+    )
+    .unwrap();
     let c4: Vec<&str> = truth
         .lines()
         .filter(|l| l.split(',').nth(1) == Some("c4_2026"))

@@ -180,3 +180,15 @@ pub fn hidden(dir: &Path) -> Vec<String> {
         .filter(|n| n.starts_with('.'))
         .collect()
 }
+
+/// The bundled demo incident's tables copied into `dir/demo`, where a case
+/// can be built (and killed) beside them.
+pub fn demo_copy(dir: &Path) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/demo");
+    let to = dir.join("demo");
+    std::fs::create_dir_all(&to).unwrap();
+    for f in ["exchanges.parquet", "accounts.parquet", "events.parquet"] {
+        std::fs::copy(from.join(f), to.join(f)).unwrap();
+    }
+    to
+}
