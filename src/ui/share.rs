@@ -27,6 +27,9 @@ pub struct ShareDialog {
     pub out: String,
     /// What the last Write said.
     pub written: Option<Result<String, String>>,
+    /// A bundle being built and written off the UI thread (a large
+    /// campaign's is hundreds of megabytes).
+    writing: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
 
 impl ShareDialog {
@@ -38,6 +41,7 @@ impl ShareDialog {
             opts: ShareOptions::default(),
             out: out.display().to_string(),
             written: None,
+            writing: None,
         }
     }
 }
@@ -171,24 +175,56 @@ pub fn share_window(ctx: &egui::Context, session: &mut Session, dialog: &mut Opt
                 ui.label("File");
                 ui.add(egui::TextEdit::singleline(&mut d.out).desired_width(460.0));
             });
+            if let Some(rx) = &d.writing {
+                match rx.try_recv() {
+                    Ok(result) => {
+                        d.written = Some(result);
+                        d.writing = None;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        d.written = Some(Err("the bundle could not be written".into()));
+                        d.writing = None;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        ui.spinner();
+                    }
+                }
+            }
             if ui
-                .add_enabled(!chosen.is_empty(), egui::Button::new("Write bundle"))
-                .on_disabled_hover_text("Nothing passes the thresholds")
+                .add_enabled(
+                    !chosen.is_empty() && d.writing.is_none(),
+                    egui::Button::new("Write bundle"),
+                )
+                .on_disabled_hover_text("Nothing passes the thresholds, or a bundle is being written")
                 .clicked()
             {
                 let path = PathBuf::from(d.out.trim());
-                let bundle = stix::bundle(&content, &d.opts, &stix::stix_now());
-                d.written = Some(
-                    stix::write(&path, &bundle)
-                        .map(|()| {
-                            format!(
-                                "Wrote {} objects to {}",
-                                bundle["objects"].as_array().map_or(0, Vec::len),
-                                path.display()
-                            )
-                        })
-                        .map_err(|e| format!("{e:#}")),
-                );
+                let (content, opts) = (content.clone(), d.opts.clone());
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let repaint = ctx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("share-bundle".into())
+                    .spawn(move || {
+                        let bundle = stix::bundle(&content, &opts, &stix::stix_now());
+                        let result = stix::write(&path, &bundle)
+                            .map(|()| {
+                                format!(
+                                    "Wrote {} objects to {}",
+                                    bundle["objects"].as_array().map_or(0, Vec::len),
+                                    path.display()
+                                )
+                            })
+                            .map_err(|e| format!("{e:#}"));
+                        let _ = tx.send(result);
+                        repaint.request_repaint();
+                    });
+                match spawned {
+                    Ok(_) => {
+                        d.written = None;
+                        d.writing = Some(rx);
+                    }
+                    Err(e) => d.written = Some(Err(format!("cannot start writing: {e}"))),
+                }
             }
             match &d.written {
                 Some(Ok(m)) => {
